@@ -1,0 +1,51 @@
+import type { Context } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { type ErrorCode, HearthError } from '../lib/errors.js';
+import type { AppEnv } from './env.js';
+
+/** The one table from domain error codes to HTTP status and OpenAI error type. */
+export const ERROR_TABLE: Record<ErrorCode, { status: ContentfulStatusCode; type: string }> = {
+  invalid_request: { status: 400, type: 'invalid_request_error' },
+  unsupported_media_type: { status: 415, type: 'invalid_request_error' },
+  unauthorized: { status: 401, type: 'authentication_error' },
+  model_not_found: { status: 404, type: 'invalid_request_error' },
+  model_not_downloaded: { status: 404, type: 'invalid_request_error' },
+  not_found: { status: 404, type: 'invalid_request_error' },
+  payload_too_large: { status: 413, type: 'invalid_request_error' },
+  rate_limited: { status: 429, type: 'rate_limit_error' },
+  client_closed: { status: 499 as ContentfulStatusCode, type: 'invalid_request_error' },
+  model_load_failed: { status: 503, type: 'server_error' },
+  overloaded: { status: 503, type: 'server_error' },
+  inference_failed: { status: 500, type: 'server_error' },
+  internal_error: { status: 500, type: 'server_error' },
+};
+
+/** Ollama's routes answer errors as {"error": "..."}; everything else in OpenAI's shape. */
+const isOllamaPath = (path: string) => path === '/api' || (path.startsWith('/api/') && !path.startsWith('/api/models') && !path.startsWith('/api/status'));
+
+export function toHearthError(error: unknown): HearthError {
+  if (error instanceof HearthError) return error;
+  if (error instanceof HTTPException) {
+    if (error.status === 413) return new HearthError('payload_too_large', 'request body is too large');
+    if (error.status === 401) return new HearthError('unauthorized', error.message || 'unauthorized');
+    if (error.status < 500) return new HearthError('invalid_request', error.message || 'invalid request');
+  }
+  return new HearthError('internal_error', 'internal server error', { cause: error });
+}
+
+export function errorResponse(c: Context<AppEnv>, error: unknown): Response {
+  const e = toHearthError(error);
+  const { status, type } = ERROR_TABLE[e.code];
+  if (status >= 500 && e.code !== 'overloaded' && e.code !== 'model_load_failed') {
+    c.var.log?.error({ err: error, request_id: c.var.requestId }, 'request failed');
+  }
+  if (e.retryAfterS !== undefined) c.header('Retry-After', String(Math.ceil(e.retryAfterS)));
+  // Tells OpenAI SDKs whether a retry can help (they read this before their own status rules).
+  c.header('x-should-retry', status === 429 || status === 503 ? 'true' : 'false');
+  if (isOllamaPath(c.req.path)) return c.json({ error: e.message }, status);
+  return c.json({ error: { message: e.message, type, param: e.param, code: e.code }, request_id: c.var.requestId }, status);
+}
+
+/** OpenAPI schema of the error body, shared by every route's declared responses. */
+export const openAIErrorExample = { error: { message: 'string', type: 'invalid_request_error', param: null, code: 'invalid_request' }, request_id: 'uuid' };

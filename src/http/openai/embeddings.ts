@@ -1,0 +1,53 @@
+import { type OpenAPIHono, createRoute } from '@hono/zod-openapi';
+import type { Tasks } from '../../tasks/index.js';
+import type { AppEnv } from '../env.js';
+import { readJson } from '../json-body.js';
+import { keepAliveMs, mount, timingHeaders } from '../route.js';
+import { EmbeddingsRequest, EmbeddingsResponse, OpenAIError } from '../schemas/embeddings.js';
+
+const errors = (codes: number[]) =>
+  Object.fromEntries(codes.map((code) => [code, { description: 'Error', content: { 'application/json': { schema: OpenAIError } } }]));
+
+export const embeddingsRoute = createRoute({
+  method: 'post',
+  path: '/v1/embeddings',
+  tags: ['OpenAI'],
+  summary: 'Create embeddings (OpenAI contract)',
+  request: { body: { required: true, content: { 'application/json': { schema: EmbeddingsRequest } } } },
+  responses: {
+    200: { description: 'Embeddings', content: { 'application/json': { schema: EmbeddingsResponse } } },
+    ...errors([400, 401, 404, 413, 415, 500, 503]),
+  },
+});
+
+export function mountOpenAIEmbeddings(app: OpenAPIHono<AppEnv>, tasks: Tasks): void {
+  mount(app, embeddingsRoute, async (c) => {
+    const body = await readJson(c, EmbeddingsRequest);
+    c.set('model', body.model);
+    const result = await tasks.embeddings.embed({
+      model: body.model,
+      input: body.input,
+      dimensions: body.dimensions,
+      truncate: body.truncate,
+      keepAliveMs: keepAliveMs(body.keep_alive),
+      signal: c.req.raw.signal,
+    });
+    timingHeaders(c, result);
+    c.header('x-truncated-inputs', String(result.truncatedInputs));
+    const base64 = body.encoding_format === 'base64';
+    return c.json({
+      object: 'list' as const,
+      data: result.vectors.map((v, index) => ({
+        object: 'embedding' as const,
+        index,
+        embedding: base64 ? Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64') : Array.from(v),
+      })),
+      model: result.model,
+      usage: {
+        prompt_tokens: result.promptTokens,
+        total_tokens: result.promptTokens,
+        ...(result.truncatedInputs > 0 ? { truncated_inputs: result.truncatedInputs } : {}),
+      },
+    });
+  });
+}

@@ -1,0 +1,35 @@
+import type { OpenAPIHono, RouteConfig } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import { parseDurationMs } from '../lib/duration.js';
+import { invalidRequest } from '../lib/errors.js';
+import type { AppEnv } from './env.js';
+
+type Method = 'get' | 'post' | 'put' | 'delete' | 'patch' | 'head';
+
+/**
+ * Mounts a handler and records the same route in the OpenAPI document. Bodies
+ * are validated by the handler (readJson) rather than by zod-openapi's
+ * validator, so a body with the wrong Content-Type is still read as JSON.
+ */
+export function mount(app: OpenAPIHono<AppEnv>, route: RouteConfig & { method: Method }, handler: (c: Context<AppEnv>) => Promise<Response> | Response): void {
+  app.openAPIRegistry.registerPath(route);
+  const path = route.path.replace(/\{(\w+)\}/g, ':$1');
+  app.on(route.method.toUpperCase(), path, handler);
+}
+
+/** keep_alive as Ollama takes it (seconds or a duration string) → ms, or a 400. */
+export function keepAliveMs(value: number | string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  try {
+    return parseDurationMs(value);
+  } catch {
+    throw invalidRequest(`invalid keep_alive "${String(value).slice(0, 40)}": use seconds or a duration such as "10m", "1h30m", 0 or -1`, 'keep_alive');
+  }
+}
+
+/** Response headers that say where a request's time went, in milliseconds. */
+export function timingHeaders(c: Context<AppEnv>, t: { queueMs: number; inferenceMs: number; loadMs?: number }): void {
+  c.header('x-queue-time', t.queueMs.toFixed(2));
+  c.header('x-inference-time', t.inferenceMs.toFixed(2));
+  if (t.loadMs !== undefined) c.header('x-load-time', t.loadMs.toFixed(2));
+}

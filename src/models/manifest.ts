@@ -1,0 +1,76 @@
+import { readFile } from 'node:fs/promises';
+import { z } from 'zod';
+import { isValidRepoId } from './model-id.js';
+
+export const TASKS = ['text-embedding', 'image-embedding', 'multivector-embedding', 'image-caption', 'ocr'] as const;
+export type Task = (typeof TASKS)[number];
+
+const ManifestModel = z
+  .object({
+    id: z.string().refine(isValidRepoId, 'must be a Hugging Face repo id "org/name"'),
+    task: z.enum(TASKS),
+    name: z.string().optional(),
+    revision: z.string().default('main'),
+    files: z.array(z.string().min(1)).min(1),
+    /** The ONNX graph inside the repo the runtime loads (one of `files`). */
+    onnx: z.string(),
+    /** Overrides for what the sentence-transformers config says. */
+    pooling: z.enum(['mean', 'cls', 'last']).optional(),
+    normalize: z.boolean().optional(),
+    max_tokens: z.number().int().positive().optional(),
+    dimensions: z.number().int().positive(),
+    size_bytes: z.number().int().nonnegative().optional(),
+    license: z.string().optional(),
+    aliases: z.array(z.string()).default([]),
+    default: z.boolean().default(false),
+    description: z.string().optional(),
+  })
+  .refine((m) => m.files.includes(m.onnx), { message: '"onnx" must be one of "files"', path: ['onnx'] });
+
+export const ManifestSchema = z.object({ models: z.array(ManifestModel) });
+
+export type ManifestEntry = z.output<typeof ManifestModel>;
+
+/** The models Hearth knows by name, with alias resolution and per-task defaults. */
+export class Manifest {
+  private readonly byName = new Map<string, ManifestEntry>();
+
+  constructor(readonly entries: readonly ManifestEntry[]) {
+    for (const entry of entries) {
+      for (const name of [entry.id, ...entry.aliases]) {
+        const key = name.toLowerCase();
+        const clash = this.byName.get(key);
+        if (clash && clash !== entry) throw new Error(`models.json: name "${name}" is used by ${clash.id} and ${entry.id}`);
+        this.byName.set(key, entry);
+      }
+    }
+    for (const task of TASKS) {
+      const defaults = entries.filter((e) => e.task === task && e.default);
+      if (defaults.length > 1) throw new Error(`models.json: more than one default for ${task}`);
+    }
+  }
+
+  static async load(path: string): Promise<Manifest> {
+    const parsed = ManifestSchema.safeParse(JSON.parse(await readFile(path, 'utf8')));
+    if (!parsed.success) {
+      throw new Error(`invalid ${path}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    }
+    return new Manifest(parsed.data.models);
+  }
+
+  /** Looks up an id or alias; "name:latest" is the same as "name" (Ollama clients add it). */
+  find(name: string): ManifestEntry | undefined {
+    const key = name.toLowerCase();
+    return this.byName.get(key) ?? (key.endsWith(':latest') ? this.byName.get(key.slice(0, -7)) : undefined);
+  }
+
+  defaultFor(task: Task): ManifestEntry | undefined {
+    return this.entries.find((e) => e.task === task && e.default) ?? this.entries.find((e) => e.task === task);
+  }
+
+  /** Every name a client may send for a task: ids first, then aliases. */
+  namesFor(task: Task): string[] {
+    const forTask = this.entries.filter((e) => e.task === task);
+    return [...forTask.map((e) => e.id), ...forTask.flatMap((e) => e.aliases)];
+  }
+}

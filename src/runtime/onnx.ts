@@ -1,0 +1,53 @@
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import * as ort from 'onnxruntime-node';
+
+export interface RuntimeOptions {
+  device: 'auto' | 'cpu' | 'cuda';
+  intraOpThreads: number;
+  interOpThreads: number;
+}
+
+export { ort };
+
+/**
+ * Creates an onnxruntime session with the project's thread settings. Spinning is
+ * turned off so an idle model costs no CPU; CUDA is used when asked for (or on
+ * "auto" when the binding lists it) and falls back to CPU when it cannot start.
+ */
+export async function createSession(modelPath: string, options: RuntimeOptions): Promise<{ session: ort.InferenceSession; provider: string }> {
+  const sessionOptions: ort.InferenceSession.SessionOptions = {
+    intraOpNumThreads: options.intraOpThreads,
+    interOpNumThreads: options.interOpThreads,
+    graphOptimizationLevel: 'all',
+    executionMode: 'sequential',
+    extra: {
+      session: {
+        intra_op: { allow_spinning: '0' },
+        inter_op: { allow_spinning: '0' },
+      },
+    },
+  };
+  const wantsCuda = options.device === 'cuda' || (options.device === 'auto' && cudaListed());
+  if (wantsCuda) {
+    try {
+      const session = await ort.InferenceSession.create(modelPath, { ...sessionOptions, executionProviders: ['cuda', 'cpu'] });
+      return { session, provider: 'cuda' };
+    } catch (error) {
+      if (options.device === 'cuda') throw error;
+    }
+  }
+  const session = await ort.InferenceSession.create(modelPath, { ...sessionOptions, executionProviders: ['cpu'] });
+  return { session, provider: 'cpu' };
+}
+
+/** The CUDA provider library is present only when onnxruntime-node was installed with its CUDA download. */
+function cudaListed(): boolean {
+  try {
+    const binding = createRequire(import.meta.url).resolve('onnxruntime-node/bin/napi-v6/linux/x64/onnxruntime_binding.node');
+    return existsSync(join(dirname(binding), 'libonnxruntime_providers_cuda.so'));
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,68 @@
+import { HearthError, invalidRequest } from '../lib/errors.js';
+import type { Manifest, ManifestEntry, Task } from '../models/manifest.js';
+import { isPlausibleModelName, isValidRepoId, printable } from '../models/model-id.js';
+import type { ModelStore } from '../models/store.js';
+
+export interface ResolvedModel {
+  /** Hub repo id: the pool key and cache folder. */
+  id: string;
+  task: Task;
+  entry: ManifestEntry | undefined;
+  snapshotDir: string;
+  onnxFile: string;
+}
+
+/** Files that make a cached repo we have no manifest entry for servable as a text embedder. */
+const TEXT_ONNX_CANDIDATES = ['onnx/model.onnx', 'model.onnx', 'onnx/model_quantized.onnx'];
+
+/**
+ * Turns the name a client sent into a model on disk: a manifest id or alias,
+ * or any hub repo already in the cache whose files are recognisable.
+ */
+export class ModelCatalog {
+  constructor(
+    readonly manifest: Manifest,
+    readonly store: ModelStore,
+  ) {}
+
+  async resolve(name: string, task: Task): Promise<ResolvedModel> {
+    if (!isPlausibleModelName(name)) throw invalidRequest(`invalid model name "${printable(name)}"`, 'model');
+    const entry = this.manifest.find(name);
+    if (entry) {
+      if (entry.task !== task) throw this.notFound(name, task, `model "${entry.id}" is a ${entry.task} model, not ${task}`);
+      const snapshotDir = await this.store.resolveComplete(entry.id, entry.revision, entry.files);
+      if (!snapshotDir) {
+        throw new HearthError('model_not_downloaded', `model "${entry.id}" is not downloaded; run \`hearth pull ${entry.id}\` or import it with \`hearth import <dir> --as ${entry.id}\``, {
+          param: 'model',
+        });
+      }
+      return { id: entry.id, task, entry, snapshotDir, onnxFile: entry.onnx };
+    }
+    const id = name.replace(/:latest$/i, '');
+    if (task === 'text-embedding' && isValidRepoId(id)) {
+      const snapshotDir = await this.store.snapshotDir(id);
+      if (snapshotDir && (await this.store.filePath(snapshotDir, 'tokenizer.json'))) {
+        for (const onnxFile of TEXT_ONNX_CANDIDATES) {
+          if (await this.store.filePath(snapshotDir, onnxFile)) return { id, task, entry: undefined, snapshotDir, onnxFile };
+        }
+      }
+    }
+    throw this.notFound(name, task);
+  }
+
+  /** Names served for a task: manifest ids and aliases. */
+  available(task: Task): string[] {
+    return this.manifest.namesFor(task);
+  }
+
+  defaultModel(task: Task): ManifestEntry | undefined {
+    return this.manifest.defaultFor(task);
+  }
+
+  private notFound(name: string, task: Task, reason?: string): HearthError {
+    const names = this.available(task);
+    return new HearthError('model_not_found', `${reason ?? `model "${printable(name)}" not found`}; available ${task} models: ${names.join(', ') || 'none'}`, {
+      param: 'model',
+    });
+  }
+}

@@ -1,0 +1,102 @@
+import { invalidRequest } from '../../lib/errors.js';
+import type { ModelPool } from '../../runtime/pool.js';
+import type { ModelCatalog } from '../catalog.js';
+import type { ServedModel } from '../served-model.js';
+import { inputsToTexts } from './inputs.js';
+import { normalizeRows } from './pooling.js';
+
+export interface EmbedRequest {
+  /** The name the client sent (id or alias); echoed back. */
+  model: string;
+  input: unknown;
+  dimensions?: number;
+  /** Default true: over-long inputs are cut to the model's limit. false: they are an error. */
+  truncate?: boolean;
+  /** Ollama keep_alive in ms (0 unload after, negative forever); undefined = server default. */
+  keepAliveMs?: number;
+  /** Always L2-normalise the result (Ollama's /api/embed does). */
+  normalize?: boolean;
+  signal?: AbortSignal;
+}
+
+export interface EmbedResult {
+  model: string;
+  modelId: string;
+  vectors: Float32Array[];
+  promptTokens: number;
+  truncatedInputs: number;
+  queueMs: number;
+  inferenceMs: number;
+  loadMs: number;
+}
+
+export interface EmbedLimits {
+  maxInputs: number;
+  maxRequestTokens: number;
+}
+
+/** Text embeddings: validates, tokenises, batches and shapes vectors; knows nothing of HTTP. */
+export class EmbeddingService {
+  constructor(
+    private readonly catalog: ModelCatalog,
+    private readonly pool: ModelPool<ServedModel>,
+    private readonly limits: EmbedLimits,
+  ) {}
+
+  async embed(request: EmbedRequest): Promise<EmbedResult> {
+    const texts = await inputsToTexts(request.input, request.model, this.limits.maxInputs);
+    const resolved = await this.catalog.resolve(request.model, 'text-embedding');
+    const knownDims = resolved.entry?.dimensions;
+    if (request.dimensions !== undefined && knownDims !== undefined) checkDimensions(request.dimensions, knownDims);
+
+    const loadStarted = performance.now();
+    const lease = await this.pool.acquire(resolved.id);
+    const loadMs = performance.now() - loadStarted;
+    try {
+      const model = lease.value;
+      if (request.dimensions !== undefined) checkDimensions(request.dimensions, model.info.dimensions);
+      const { ids, fullLengths } = await model.tokenize(texts);
+      const maxTokens = model.info.maxTokens;
+      const truncatedInputs = fullLengths.filter((n) => n > maxTokens).length;
+      if (request.truncate === false && truncatedInputs > 0) {
+        const at = fullLengths.findIndex((n) => n > maxTokens);
+        throw invalidRequest(`input[${at}] is ${fullLengths[at]} tokens, over the model's limit of ${maxTokens}; shorten it or allow truncation`, 'input');
+      }
+      const promptTokens = ids.reduce((sum, a) => sum + a.length, 0);
+      if (promptTokens > this.limits.maxRequestTokens) {
+        throw invalidRequest(`request holds ${promptTokens} tokens; at most ${this.limits.maxRequestTokens} per request`, 'input');
+      }
+      const batch = await model.embed(ids, request.signal);
+      const vectors = batch.outputs.map((v) => shape(v, request.dimensions, model.info.normalize, request.normalize === true));
+      return {
+        model: request.model,
+        modelId: resolved.id,
+        vectors,
+        promptTokens,
+        truncatedInputs,
+        queueMs: batch.queueMs,
+        inferenceMs: batch.inferenceMs,
+        loadMs,
+      };
+    } finally {
+      lease.release(request.keepAliveMs);
+    }
+  }
+}
+
+function checkDimensions(requested: number, available: number): void {
+  if (!Number.isInteger(requested) || requested < 1 || requested > available) {
+    throw invalidRequest(`'dimensions' must be an integer from 1 to ${available} for this model, got ${requested}`, 'dimensions');
+  }
+}
+
+/**
+ * Matryoshka-style truncation keeps the first n dimensions and re-normalises when
+ * the model's vectors were unit length; `forceNormalize` asks for unit length anyway.
+ */
+function shape(vector: Float32Array, dimensions: number | undefined, modelNormalizes: boolean, forceNormalize: boolean): Float32Array {
+  const cut = dimensions === undefined || dimensions === vector.length ? vector : Float32Array.from(vector.subarray(0, dimensions));
+  const alreadyUnit = modelNormalizes && cut === vector;
+  if (!(forceNormalize || modelNormalizes) || alreadyUnit) return cut;
+  return normalizeRows(cut === vector ? Float32Array.from(vector) : cut, cut.length);
+}

@@ -1,0 +1,103 @@
+import type { Config } from '../config.js';
+import type { Logger } from '../lib/log.js';
+import type { Manifest } from '../models/manifest.js';
+import { ModelStore } from '../models/store.js';
+import type { RunStats } from '../runtime/batcher.js';
+import { ModelPool } from '../runtime/pool.js';
+import { ModelCatalog } from './catalog.js';
+import { EmbeddingService } from './embed/service.js';
+import { TextEmbeddingModel } from './embed/text-model.js';
+import type { ServedModel } from './served-model.js';
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
+
+export interface Tasks {
+  catalog: ModelCatalog;
+  pool: ModelPool<ServedModel>;
+  embeddings: EmbeddingService;
+  /** Ready when the default text model is loaded, or on disk with no failed load since. */
+  readiness(): Promise<{ ready: boolean; model: string | null; reason?: string }>;
+  close(): Promise<void>;
+}
+
+export interface TaskHooks {
+  onBatch?(model: string, stats: RunStats): void;
+}
+
+/** Wires the model catalog, the shared pool and every task service from one Config. */
+export function createTasks(config: Config, manifest: Manifest, log: Logger, hooks: TaskHooks = {}): Tasks {
+  const store = new ModelStore(config.hubCacheDir);
+  const catalog = new ModelCatalog(manifest, store);
+  // Resolution happens before acquire, so the loader re-resolves by id (cheap fs checks).
+  const resolveById = async (id: string) => {
+    const entry = manifest.find(id);
+    return catalog.resolve(id, entry?.task ?? 'text-embedding');
+  };
+  const pool: ModelPool<ServedModel> = new ModelPool<ServedModel>({
+    budgetBytes: config.maxModelMemoryBytes,
+    defaultKeepAliveMs: config.keepAliveMs,
+    estimateBytes: async (id) => {
+      const resolved = await resolveById(id);
+      return (await stat(join(resolved.snapshotDir, resolved.onnxFile))).size;
+    },
+    loader: async (id) => {
+      const resolved = await resolveById(id);
+      const model = await withTimeout(
+        TextEmbeddingModel.load(
+          {
+            key: id,
+            snapshotDir: resolved.snapshotDir,
+            onnxFile: resolved.onnxFile,
+            overrides: { pooling: resolved.entry?.pooling, normalize: resolved.entry?.normalize, maxTokens: resolved.entry?.max_tokens },
+          },
+          config.runtime,
+          config.batching,
+          {
+            onBroken: () => {
+              log.error({ model: id }, 'model worker died; unloading');
+              pool.invalidate(id);
+            },
+            onRun: (stats) => hooks.onBatch?.(id, stats),
+          },
+        ),
+        config.loadTimeoutMs,
+        `loading ${id} took longer than ${config.loadTimeoutMs} ms`,
+      );
+      const sizeBytes = (await stat(join(resolved.snapshotDir, resolved.onnxFile))).size;
+      return { value: model, sizeBytes, dispose: () => model.dispose() };
+    },
+    onEvent: (event) => {
+      if (event.type === 'load_failed') {
+        failedLoads.set(event.key, (event.error as Error).message);
+        log.error({ model: event.key, err: event.error }, 'model load failed');
+        return;
+      }
+      if (event.type === 'load') failedLoads.delete(event.key);
+      log.info({ ...event, model: event.key, key: undefined }, `model ${event.type}`);
+    },
+  });
+  const failedLoads = new Map<string, string>();
+  const embeddings = new EmbeddingService(catalog, pool, config.limits);
+  const readiness = async () => {
+    const entry = catalog.defaultModel('text-embedding');
+    if (!entry) return { ready: false, model: null, reason: 'no text-embedding model in the manifest' };
+    if (pool.has(entry.id)) return { ready: true, model: entry.id };
+    const failure = failedLoads.get(entry.id);
+    if (failure) return { ready: false, model: entry.id, reason: `last load failed: ${failure}` };
+    try {
+      await catalog.resolve(entry.id, 'text-embedding');
+      return { ready: true, model: entry.id };
+    } catch (error) {
+      return { ready: false, model: entry.id, reason: (error as Error).message };
+    }
+  };
+  return { catalog, pool, embeddings, readiness, close: () => pool.close() };
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(message)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}

@@ -1,0 +1,4 @@
+import type { TextEmbeddingModel } from './embed/text-model.js';
+
+/** Whatever the pool can hold; grows a member per task family. */
+export type ServedModel = TextEmbeddingModel;
