@@ -57,7 +57,10 @@ export function createTasks(config: Config, manifest: Manifest, log: Logger, hoo
               log.error({ model: id }, 'model worker died; unloading');
               pool.invalidate(id);
             },
-            onRun: (stats) => hooks.onBatch?.(id, stats),
+            onRun: (stats) => {
+              log.debug({ model: id, batch_size: stats.size, padded_tokens: stats.paddedCost, tokens: stats.realCost, ms: Math.round(stats.ms * 100) / 100, queued: stats.queued }, 'batch');
+              hooks.onBatch?.(id, stats);
+            },
           },
         ),
         config.loadTimeoutMs,

@@ -1,0 +1,14 @@
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '..', '..');
+export const FIXTURES = join(ROOT, '.cache', 'fixtures');
+export const MODEL_DIRS = {
+  fp32: join(FIXTURES, 'models', 'minilm-fp32'),
+  int8: join(FIXTURES, 'models', 'minilm-int8'),
+};
+export const REFERENCE = join(FIXTURES, 'reference', 'minilm.json');
+export const TIKTOKEN_CACHE = join(FIXTURES, 'tiktoken');
+export const PYTHON = join(ROOT, '.cache', 'venv', 'bin', 'python');
+export const CLI = join(ROOT, 'dist', 'src', 'cli.js');
+export const MAIN = join(ROOT, 'dist', 'src', 'main.js');

@@ -1,0 +1,32 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { TestProject } from 'vitest/node';
+import { CLI, MAIN, MODEL_DIRS, REFERENCE } from '../helpers/paths.js';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    hfHome: string;
+  }
+}
+
+/**
+ * Builds a fresh HF hub cache for the run with the real `hearth import` path:
+ * the fp32 export as sentence-transformers/all-MiniLM-L6-v2 and the int8 ONNX
+ * as Xenova/all-MiniLM-L6-v2. Assets come from scripts/prepare-test-assets.sh.
+ */
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  for (const path of [MAIN, MODEL_DIRS.fp32, MODEL_DIRS.int8, REFERENCE]) {
+    if (!existsSync(path)) throw new Error(`missing ${path}: run \`npm test\` (it builds and prepares the test assets)`);
+  }
+  const hfHome = await mkdtemp(join(tmpdir(), 'hearth-test-hf-'));
+  const env = { ...process.env, HF_HOME: hfHome };
+  execFileSync(process.execPath, [CLI, 'import', MODEL_DIRS.fp32, '--as', 'sentence-transformers/all-MiniLM-L6-v2'], { env, stdio: 'pipe' });
+  execFileSync(process.execPath, [CLI, 'import', MODEL_DIRS.int8, '--as', 'Xenova/all-MiniLM-L6-v2'], { env, stdio: 'pipe' });
+  project.provide('hfHome', hfHome);
+  return async () => {
+    await rm(hfHome, { recursive: true, force: true });
+  };
+}
