@@ -1,3 +1,4 @@
+import { HearthError } from '../../lib/errors.js';
 import { Batcher, type BatchResult, type RunStats } from '../../runtime/batcher.js';
 import type { RuntimeOptions } from '../../runtime/onnx.js';
 import { WorkerThread } from '../../runtime/worker-thread.js';
@@ -56,7 +57,7 @@ export class TextEmbeddingModel {
       return new TextEmbeddingModel(spec.key, info, worker, batcher);
     } catch (error) {
       await worker.terminate();
-      throw error;
+      throw new HearthError('model_load_failed', `model ${spec.key} failed to load: ${(error as Error).message}`, { cause: error, retryAfterS: 5 });
     }
   }
 
