@@ -47,6 +47,7 @@ export const ConfigSchema = z
     HEARTH_DEVICE: z.enum(['auto', 'cpu', 'cuda']).default('auto'),
     HEARTH_THREADS: int(1).optional(),
     HEARTH_INTER_OP_THREADS: int(1).default(1),
+    HEARTH_INFERENCE_NICE: z.coerce.number().int().min(0).max(19).default(10),
     HEARTH_MAX_BATCH_SIZE: int(1).default(32),
     HEARTH_MAX_BATCH_TOKENS: int(16).default(16384),
     HEARTH_BATCH_WINDOW_MS: z.coerce.number().min(0).max(1000).default(0),
@@ -79,6 +80,7 @@ export const ConfigSchema = z
         device: env.HEARTH_DEVICE,
         intraOpThreads: threads,
         interOpThreads: env.HEARTH_INTER_OP_THREADS,
+        inferenceNice: env.HEARTH_INFERENCE_NICE,
       },
       batching: {
         maxBatchSize: env.HEARTH_MAX_BATCH_SIZE,

@@ -2,11 +2,14 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import * as ort from 'onnxruntime-node';
+import { niceCurrentThread } from './thread-priority.js';
 
 export interface RuntimeOptions {
   device: 'auto' | 'cpu' | 'cuda';
   intraOpThreads: number;
   interOpThreads: number;
+  /** Niceness for inference threads (0 = leave alone); see thread-priority.ts. */
+  inferenceNice: number;
 }
 
 export { ort };
@@ -17,6 +20,8 @@ export { ort };
  * "auto" when the binding lists it) and falls back to CPU when it cannot start.
  */
 export async function createSession(modelPath: string, options: RuntimeOptions): Promise<{ session: ort.InferenceSession; provider: string }> {
+  // Before the session exists, so onnxruntime's own pool threads inherit the niceness.
+  niceCurrentThread(options.inferenceNice);
   const sessionOptions: ort.InferenceSession.SessionOptions = {
     intraOpNumThreads: options.intraOpThreads,
     interOpNumThreads: options.interOpThreads,

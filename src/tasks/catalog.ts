@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import { HearthError, invalidRequest } from '../lib/errors.js';
 import type { Manifest, ManifestEntry, Task } from '../models/manifest.js';
 import { isPlausibleModelName, isValidRepoId, printable } from '../models/model-id.js';
@@ -20,12 +21,34 @@ const TEXT_ONNX_CANDIDATES = ['onnx/model.onnx', 'model.onnx', 'onnx/model_quant
  * or any hub repo already in the cache whose files are recognisable.
  */
 export class ModelCatalog {
+  /**
+   * Resolving touches the filesystem (refs, realpath of every file) and was the
+   * largest cost on the HTTP thread under load, so hits are kept briefly; the
+   * store's writers call forget(), and the TTL covers changes made behind our back.
+   */
+  private readonly resolved = new LRUCache<string, ResolvedModel>({ max: 512, ttl: 30_000 });
+
   constructor(
     readonly manifest: Manifest,
     readonly store: ModelStore,
   ) {}
 
   async resolve(name: string, task: Task): Promise<ResolvedModel> {
+    const key = `${task}\0${name}`;
+    const hit = this.resolved.get(key);
+    if (hit) return hit;
+    const found = await this.resolveOnDisk(name, task);
+    this.resolved.set(key, found);
+    return found;
+  }
+
+  /** Drops cached resolutions of a model after it was imported, pulled or deleted. */
+  forget(id?: string): void {
+    if (id === undefined) return this.resolved.clear();
+    for (const [key, value] of this.resolved.entries()) if (value.id === id) this.resolved.delete(key);
+  }
+
+  private async resolveOnDisk(name: string, task: Task): Promise<ResolvedModel> {
     if (!isPlausibleModelName(name)) throw invalidRequest(`invalid model name "${printable(name)}"`, 'model');
     const entry = this.manifest.find(name);
     if (entry) {

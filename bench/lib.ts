@@ -1,0 +1,73 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { createInterface } from 'node:readline';
+
+export const percentile = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+export const median = (xs: number[]): number => percentile([...xs].sort((a, b) => a - b), 50);
+
+export interface Stats {
+  perSecond: number;
+  p50: number;
+  p99: number;
+  count: number;
+}
+
+/** Runs `task` from `concurrency` loops until `durationMs` has passed; latencies in ms, rate in units/s. */
+export async function load(concurrency: number, durationMs: number, task: (i: number) => Promise<number>): Promise<Stats> {
+  const latencies: number[] = [];
+  let units = 0;
+  let i = 0;
+  const started = performance.now();
+  const end = started + durationMs;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (performance.now() < end) {
+        const t = performance.now();
+        const done = await task(i++); // not `units += await …`: that reads `units` before the await and loses updates
+        units += done;
+        latencies.push(performance.now() - t);
+      }
+    }),
+  );
+  const elapsed = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  return { perSecond: units / elapsed, p50: percentile(latencies, 50), p99: percentile(latencies, 99), count: latencies.length };
+}
+
+export async function rssBytes(pid: number): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) * 1024;
+}
+
+export interface BenchServer {
+  url: string;
+  proc: ChildProcess;
+  stop(): Promise<void>;
+}
+
+/** Starts the built server as a child process and waits for its "listening" log line. */
+export async function startBenchServer(main: string, env: Record<string, string>): Promise<BenchServer> {
+  const proc = spawn(process.execPath, [main], { env: { ...process.env, HEARTH_HOST: '127.0.0.1', HEARTH_PORT: '0', HEARTH_LOG_LEVEL: 'info', ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise<number>((resolve, reject) => {
+    proc.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
+    createInterface({ input: proc.stdout! }).on('line', (line) => {
+      try {
+        const msg = JSON.parse(line);
+        if (msg.msg === 'hearth listening') resolve(msg.port);
+      } catch {
+        /* not a log line */
+      }
+    });
+  });
+  return {
+    url: `http://127.0.0.1:${port}`,
+    proc,
+    stop: async () => {
+      const exited = new Promise((r) => proc.once('exit', r));
+      proc.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+export const fmt = (n: number, digits = 1): string => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a');
