@@ -7,7 +7,10 @@ const UNITS: Record<string, number> = {
 };
 
 export function parseBytes(value: string | number): number {
-  if (typeof value === 'number') return value;
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value) || value < 0) throw new Error(`invalid byte size ${value}`);
+    return Math.round(value);
+  }
   const match = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(value);
   const unit = match ? UNITS[match[2]!.toLowerCase()] : undefined;
   if (!match || unit === undefined) throw new Error(`invalid byte size "${value}"`);

@@ -148,7 +148,7 @@ export class Batcher<I, O> {
       return;
     }
     const ms = performance.now() - started;
-    this.options.onRun?.({
+    this.reportRun({
       size: live.length,
       paddedCost: Math.max(...live.map((s) => s.cost)) * live.length,
       realCost: live.reduce((sum, s) => sum + s.cost, 0),
@@ -168,6 +168,15 @@ export class Batcher<I, O> {
         job.done = true;
         job.resolve({ outputs: job.outputs, queueMs: (job.firstDispatch ?? started) - job.submitted, inferenceMs: job.inferenceMs });
       }
+    }
+  }
+
+  /** Observers must never break the run loop: a throwing hook is ignored. */
+  private reportRun(stats: RunStats): void {
+    try {
+      this.options.onRun?.(stats);
+    } catch {
+      /* metrics/logging failure is not the callers' problem */
     }
   }
 

@@ -5,12 +5,24 @@ export interface Clock {
   clearTimer(handle: unknown): void;
 }
 
+/** setTimeout clamps delays above this to 1 ms; longer timers are re-armed in steps. */
+const MAX_TIMEOUT_MS = 2 ** 31 - 1;
+
 export const systemClock: Clock = {
   now: () => Date.now(),
   setTimer: (fn, ms) => {
-    const t = setTimeout(fn, ms);
-    t.unref();
-    return t;
+    const handle: { timer?: NodeJS.Timeout } = {};
+    const due = Date.now() + ms;
+    const arm = (left: number) => {
+      handle.timer = setTimeout(() => {
+        const remaining = due - Date.now();
+        if (remaining > 0) arm(remaining);
+        else fn();
+      }, Math.min(left, MAX_TIMEOUT_MS));
+      handle.timer.unref();
+    };
+    arm(ms);
+    return handle;
   },
-  clearTimer: (h) => clearTimeout(h as NodeJS.Timeout),
+  clearTimer: (h) => clearTimeout((h as { timer?: NodeJS.Timeout }).timer),
 };

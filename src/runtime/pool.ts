@@ -78,6 +78,7 @@ export class ModelPool<T> {
     this.cancelExpiry(entry);
     try {
       if (entry.state === 'loading') await entry.loading;
+      if (this.closed) throw new HearthError('overloaded', 'server is shutting down', { retryAfterS: 5 });
     } catch (error) {
       entry.refs -= 1;
       throw error;
@@ -201,7 +202,8 @@ export class ModelPool<T> {
         released = true;
         entry.refs -= 1;
         entry.lastUsed = this.clock.now();
-        if (keepAliveMs !== undefined) entry.keepAliveMs = keepAliveMs;
+        // Each request sets the model's keep_alive from then on; none given means the default (as Ollama).
+        entry.keepAliveMs = keepAliveMs ?? this.options.defaultKeepAliveMs;
         if (entry.refs === 0) this.scheduleExpiry(entry);
       },
     };

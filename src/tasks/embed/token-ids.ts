@@ -3,7 +3,13 @@ import { invalidRequest } from '../../lib/errors.js';
 
 type EncodingName = ReturnType<typeof getEncodingNameForModel>;
 
-const encoders = new Map<EncodingName, Promise<{ tiktoken: Tiktoken; vocabSize: number }>>();
+interface Encoder {
+  tiktoken: Tiktoken;
+  vocabSize: number;
+  isValid(id: number): boolean;
+}
+
+const encoders = new Map<EncodingName, Promise<Encoder>>();
 
 /**
  * OpenAI clients (LangChain's OpenAIEmbeddings by default) send tiktoken ids
@@ -12,10 +18,11 @@ const encoders = new Map<EncodingName, Promise<{ tiktoken: Tiktoken; vocabSize: 
  * by the served model's own tokenizer.
  */
 export async function decodeTokenIds(batches: number[][], requestedModel: string): Promise<string[]> {
-  const { tiktoken, vocabSize } = await encoderFor(encodingForModel(requestedModel));
+  const { tiktoken, vocabSize, isValid } = await encoderFor(encodingForModel(requestedModel));
   return batches.map((ids, i) => {
     for (const id of ids) {
-      if (id >= vocabSize) throw invalidRequest(`input[${i}] holds token id ${id}, outside the tokenizer's range 0..${vocabSize - 1}`, 'input');
+      // Unassigned ids inside the range would decode to nothing: a silent wrong answer, so refuse them too.
+      if (!isValid(id)) throw invalidRequest(`input[${i}] holds token id ${id}, which is not a token of the encoding (ids 0..${vocabSize - 1})`, 'input');
     }
     return tiktoken.decode(ids);
   });
@@ -29,14 +36,18 @@ export function encodingForModel(model: string): EncodingName {
   }
 }
 
-function encoderFor(name: EncodingName): Promise<{ tiktoken: Tiktoken; vocabSize: number }> {
+function encoderFor(name: EncodingName): Promise<Encoder> {
   let loading = encoders.get(name);
   if (!loading) {
     loading = (async () => {
       const [{ Tiktoken }, ranks] = await Promise.all([import('js-tiktoken/lite'), loadRanks(name)]);
       const tiktoken = new Tiktoken(ranks);
-      const vocabSize = Math.max(...Object.values(ranks.special_tokens as Record<string, number>)) + 1;
-      return { tiktoken, vocabSize };
+      const specials = new Set(Object.values(ranks.special_tokens as Record<string, number>));
+      const vocabSize = Math.max(...specials) + 1;
+      // js-tiktoken keeps rank → bytes in `textMap`; when present it tells assigned ids exactly.
+      const textMap = (tiktoken as unknown as { textMap?: Map<number, unknown> }).textMap;
+      const isValid = (id: number) => id < vocabSize && (textMap ? textMap.has(id) || specials.has(id) : true);
+      return { tiktoken, vocabSize, isValid };
     })();
     encoders.set(name, loading);
     loading.catch(() => encoders.delete(name));

