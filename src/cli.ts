@@ -11,6 +11,7 @@ const USAGE = `hearth — self-hosted embeddings
   hearth import <dir> --as <org/name>  copy a local model folder into the HF hub cache
         [--revision <40-hex commit>]
   hearth ls                            list models in the cache
+  hearth has <org/name>                exit 0 when the model has a snapshot in the cache
 `;
 
 async function run(argv: string[]): Promise<number> {
@@ -28,6 +29,13 @@ async function run(argv: string[]): Promise<number> {
       const model = await store.importDir(dir, assertRepoId(values.as), values.revision);
       console.log(`imported ${model.id} @ ${model.revision} (${model.files.length} files, ${formatBytes(model.sizeBytes)}) into ${config.hubCacheDir}`);
       return 0;
+    }
+    case 'has': {
+      const id = rest[0];
+      if (!id) throw new Error('usage: hearth has <org/name>');
+      const model = await store.describe(assertRepoId(id));
+      if (model) console.log(`${model.id} @ ${model.revision}`);
+      return model ? 0 : 1;
     }
     case 'ls': {
       const models = await store.list();
