@@ -8,6 +8,8 @@ export type ErrorCode =
   | 'unauthorized'
   | 'model_not_found'
   | 'model_not_downloaded'
+  | 'model_in_use'
+  | 'model_loading'
   | 'not_found'
   | 'payload_too_large'
   | 'rate_limited'
@@ -15,6 +17,8 @@ export type ErrorCode =
   | 'overloaded'
   | 'inference_failed'
   | 'client_closed'
+  | 'pull_failed'
+  | 'insufficient_storage'
   | 'internal_error';
 
 export interface HearthErrorOptions {

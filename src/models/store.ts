@@ -1,12 +1,31 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { copyFile, lstat, mkdir, readdir, readFile, realpath, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { copyFile, lstat, mkdir, readdir, readFile, readlink, realpath, rename, rm, rmdir, stat, symlink, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import { HearthError } from '../lib/errors.js';
-import { assertRepoId, repoFolderName } from './model-id.js';
+import { assertRepoId, printable, repoFolderName } from './model-id.js';
+import { isSafeRepoPath } from './repo-files.js';
 
 const COMMIT = /^[0-9a-f]{40}$/;
 const REF = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
+/** Blob names: a git blob sha1 (regular files) or an LFS sha256. */
+const ETAG = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
+
+export const isCommit = (revision: string): boolean => COMMIT.test(revision);
+
+/** A revision is a 40-hex commit or a branch/tag name that can be a file under refs/. */
+export function assertRevision(revision: string): string {
+  if (!COMMIT.test(revision) && !REF.test(revision)) {
+    throw new HearthError('invalid_request', `invalid revision "${printable(revision)}"`, { param: 'revision' });
+  }
+  return revision;
+}
+
+/** One file of a snapshot: its path in the repo and the blob holding its bytes. */
+export interface SnapshotFile {
+  path: string;
+  etag: string;
+}
 
 export interface CachedModel {
   id: string;
@@ -144,6 +163,75 @@ export class ModelStore {
     return model;
   }
 
+  /** blobs/<etag> of a repo; the etag is checked to be a bare hash. */
+  blobPath(id: string, etag: string): string {
+    if (!ETAG.test(etag)) throw new HearthError('invalid_request', `invalid blob name "${printable(etag)}"`);
+    return join(this.repoDir(id), 'blobs', etag);
+  }
+
+  /**
+   * Creates blobs/ and snapshots/. An empty snapshots/ keeps huggingface_hub's scan_cache_dir
+   * happy with a repo whose first pull was interrupted (it reports a repo without one as corrupted).
+   */
+  async ensureRepo(id: string): Promise<string> {
+    const repo = this.repoDir(id);
+    await mkdir(join(repo, 'blobs'), { recursive: true });
+    await mkdir(join(repo, 'snapshots'), { recursive: true });
+    return repo;
+  }
+
+  /**
+   * Links verified blobs into snapshots/<commit> and, when `ref` is a branch or tag, points
+   * refs/<ref> at the commit — huggingface_hub's layout (relative links to ../../blobs/<etag>,
+   * a ref file holding the bare commit). A new snapshot is staged beside and renamed into
+   * place, so it appears complete or not at all; into an existing snapshot (an earlier pull
+   * of other files, or huggingface_hub's) each link is replaced atomically. The ref is
+   * written last, by rename, so no reader sees a ref to a missing or partial snapshot.
+   */
+  async commitSnapshot(id: string, commit: string, files: readonly SnapshotFile[], ref?: string): Promise<string> {
+    if (!COMMIT.test(commit)) throw new HearthError('invalid_request', `invalid commit "${printable(commit)}"`);
+    if (ref !== undefined && ref !== commit) assertRevision(ref);
+    const repo = this.repoDir(id);
+    for (const file of files) {
+      if (!isSafeRepoPath(file.path)) throw new HearthError('invalid_request', `invalid file path "${printable(file.path)}"`);
+      await stat(this.blobPath(id, file.etag)); // throws ENOENT before any link points at nothing
+    }
+    const snapshots = join(repo, 'snapshots');
+    const snapshot = join(snapshots, commit);
+    await mkdir(snapshots, { recursive: true });
+    let staged = false;
+    if (!(await exists(snapshot))) {
+      // Same depth as snapshots/<commit>, so the relative links stay valid after the rename.
+      const stagingRoot = join(repo, '.hearth-staging');
+      const staging = join(stagingRoot, `${commit}.${randomUUID().slice(0, 8)}`);
+      try {
+        await mkdir(staging, { recursive: true });
+        for (const file of files) await linkBlob(staging, file, repo);
+        await rename(staging, snapshot);
+        staged = true;
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code !== 'ENOTEMPTY' && code !== 'EEXIST') throw e;
+        // Someone else created the snapshot meanwhile: add our links to theirs.
+      } finally {
+        await rm(staging, { recursive: true, force: true });
+        await rmdir(stagingRoot).catch(() => {});
+      }
+    }
+    if (!staged) for (const file of files) await linkBlob(snapshot, file, repo);
+    if (ref !== undefined && ref !== commit) await writeRef(repo, ref, commit);
+    return snapshot;
+  }
+
+  /** Removes models--org--name with every snapshot, ref and blob (and huggingface_hub's lock folder). */
+  async delete(id: string): Promise<boolean> {
+    const repo = this.repoDir(id);
+    if (!(await exists(repo))) return false;
+    await rm(repo, { recursive: true, force: true });
+    await rm(join(this.hubDir, '.locks', repoFolderName(id)), { recursive: true, force: true });
+    return true;
+  }
+
   private async inside(path: string): Promise<string> {
     const [real, root] = await Promise.all([realpath(path), realpath(this.hubDir)]);
     if (real !== root && !real.startsWith(root + sep)) throw new HearthError('invalid_request', 'path escapes the model cache');
@@ -159,6 +247,32 @@ async function listFiles(dir: string, prefix = ''): Promise<string[]> {
     else if (entry.isFile() || (entry.isSymbolicLink() && (await stat(join(dir, rel)).then((s) => s.isFile(), () => false)))) out.push(rel);
   }
   return out.sort();
+}
+
+/** snapshotDir/<path> → relative link to repo/blobs/<etag>; an existing right link is kept, a wrong one replaced atomically. */
+async function linkBlob(snapshotDir: string, file: SnapshotFile, repo: string): Promise<void> {
+  const link = join(snapshotDir, file.path);
+  const target = relative(dirname(link), join(repo, 'blobs', file.etag));
+  if ((await readlink(link).catch(() => undefined)) === target) return;
+  await mkdir(dirname(link), { recursive: true });
+  const tmp = `${link}.${randomUUID().slice(0, 8)}.tmp`;
+  await symlink(target, tmp);
+  try {
+    await rename(tmp, link);
+  } catch (e) {
+    await rm(tmp, { force: true });
+    throw e;
+  }
+}
+
+/** refs/<ref> holds the bare commit (no newline: scan_cache_dir compares it as read). */
+async function writeRef(repo: string, ref: string, commit: string): Promise<void> {
+  const path = join(repo, 'refs', ref);
+  if ((await readFile(path, 'utf8').catch(() => undefined)) === commit) return;
+  await mkdir(dirname(path), { recursive: true });
+  const tmp = `${path}.${randomUUID().slice(0, 8)}.tmp`;
+  await writeFile(tmp, commit);
+  await rename(tmp, path);
 }
 
 async function exists(path: string): Promise<boolean> {
