@@ -1,5 +1,8 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
+import * as commands from './cli/commands.js';
+import { human } from './cli/progress.js';
+import { ServerClient } from './cli/server-client.js';
 import { loadConfig } from './config.js';
 import { main as serve } from './main.js';
 import { assertRepoId } from './models/model-id.js';
@@ -7,41 +10,64 @@ import { ModelStore } from './models/store.js';
 
 const USAGE = `hearth — self-hosted embeddings
 
-  hearth serve                         start the server (settings from HEARTH_* env vars)
-  hearth import <dir> --as <org/name>  copy a local model folder into the HF hub cache
+  hearth serve                          start the server (settings from HEARTH_* env vars)
+  hearth pull <model>                   download a model (manifest name, alias or hub id) with progress
+  hearth ls                             models in the manifest and the cache, with their state
+  hearth ps                             models loaded in the running server
+  hearth show <model>                   details of a downloaded model
+  hearth stop <model>                   unload a model from the running server
+  hearth rm <model> [--force]           delete a model from the cache (--force unloads it first)
+  hearth import <dir> --as <org/name>   copy a local model folder into the HF hub cache
         [--revision <40-hex commit>]
-  hearth ls                            list models in the cache
-  hearth has <org/name>                exit 0 when the model has a snapshot in the cache
+  hearth has <org/name>                 exit 0 when the model has a snapshot in the cache
+
+Commands talk to the running server (HEARTH_HOST/HEARTH_PORT, key from HEARTH_API_KEY)
+when one answers, else work on the cache ($HF_HOME/hub) directly.
 `;
 
 async function run(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   const config = loadConfig(process.env);
+  const { values, positionals } = parseArgs({
+    args: rest,
+    allowPositionals: true,
+    options: { as: { type: 'string' }, revision: { type: 'string' }, force: { type: 'boolean', default: false } },
+  });
+  const needName = () => {
+    if (!positionals[0]) throw new Error(`usage: hearth ${command} <model>`);
+    return positionals[0];
+  };
+  const context = async () => ({ config, server: await ServerClient.detect(config.host, config.port, config.cliApiKey) });
   const store = new ModelStore(config.hubCacheDir);
   switch (command) {
     case 'serve':
       await serve();
       return -1;
+    case 'pull':
+      return commands.pull(await context(), needName());
+    case 'ls':
+    case 'list':
+      return commands.list(await context());
+    case 'ps':
+      return commands.ps(await context());
+    case 'rm':
+    case 'delete':
+      return commands.remove(await context(), needName(), values.force === true);
+    case 'show':
+      return commands.show(await context(), needName());
+    case 'stop':
+      return commands.stop(await context(), needName());
     case 'import': {
-      const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { as: { type: 'string' }, revision: { type: 'string' } } });
       const dir = positionals[0];
       if (!dir || !values.as) throw new Error('usage: hearth import <dir> --as <org/name>');
       const model = await store.importDir(dir, assertRepoId(values.as), values.revision);
-      console.log(`imported ${model.id} @ ${model.revision} (${model.files.length} files, ${formatBytes(model.sizeBytes)}) into ${config.hubCacheDir}`);
+      console.log(`imported ${model.id} @ ${model.revision} (${model.files.length} files, ${human(model.sizeBytes)}) into ${config.hubCacheDir}`);
       return 0;
     }
     case 'has': {
-      const id = rest[0];
-      if (!id) throw new Error('usage: hearth has <org/name>');
-      const model = await store.describe(assertRepoId(id));
+      const model = await store.describe(assertRepoId(needName()));
       if (model) console.log(`${model.id} @ ${model.revision}`);
       return model ? 0 : 1;
-    }
-    case 'ls': {
-      const models = await store.list();
-      if (models.length === 0) console.log(`no models in ${config.hubCacheDir}`);
-      for (const m of models) console.log(`${m.id.padEnd(48)} ${m.revision.slice(0, 12)}  ${formatBytes(m.sizeBytes).padStart(9)}  ${m.modifiedAt.toISOString()}`);
-      return 0;
     }
     case undefined:
     case 'help':
@@ -54,8 +80,6 @@ async function run(argv: string[]): Promise<number> {
       return 2;
   }
 }
-
-const formatBytes = (n: number) => (n >= 1e9 ? `${(n / 1e9).toFixed(2)} GB` : n >= 1e6 ? `${(n / 1e6).toFixed(1)} MB` : `${(n / 1e3).toFixed(1)} kB`);
 
 run(process.argv.slice(2)).then(
   (code) => {

@@ -40,6 +40,7 @@ export const ConfigSchema = z
     HF_HOME: z.string().optional(),
     HEARTH_MODELS_FILE: z.string().default(join(PACKAGE_ROOT, 'models.json')),
     HEARTH_API_KEYS: list.default([]),
+    HEARTH_API_KEY: z.string().optional(),
     HEARTH_LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
     HEARTH_MAX_BODY_BYTES: bytes.default(16 * 1024 * 1024),
     HEARTH_KEEP_ALIVE: durationMs.default(300_000),
@@ -56,6 +57,10 @@ export const ConfigSchema = z
     HEARTH_MAX_REQUEST_TOKENS: int(1).default(300_000),
     HEARTH_LOAD_TIMEOUT: durationMs.default(120_000),
     HEARTH_DRAIN_TIMEOUT: durationMs.default(25_000),
+    HEARTH_AUTO_PULL: bool.default(true),
+    HEARTH_PULL_WAIT: durationMs.default(60_000),
+    HF_ENDPOINT: z.string().url().default('https://huggingface.co'),
+    HF_TOKEN: z.string().optional(),
   })
   .transform((env) => {
     const dataDir = resolve(env.HEARTH_DATA_DIR);
@@ -69,6 +74,8 @@ export const ConfigSchema = z
       hubCacheDir: join(hfHome, 'hub'),
       modelsFile: resolve(env.HEARTH_MODELS_FILE),
       apiKeys: env.HEARTH_API_KEYS,
+      /** The key the CLI sends to a running server. */
+      cliApiKey: env.HEARTH_API_KEY ?? env.HEARTH_API_KEYS[0],
       logLevel: env.HEARTH_LOG_LEVEL,
       maxBodyBytes: env.HEARTH_MAX_BODY_BYTES,
       keepAliveMs: env.HEARTH_KEEP_ALIVE,
@@ -76,6 +83,12 @@ export const ConfigSchema = z
       maxModelMemoryBytes: env.HEARTH_MAX_MODEL_MEMORY ?? Math.floor(totalmem() / 2),
       loadTimeoutMs: env.HEARTH_LOAD_TIMEOUT,
       drainTimeoutMs: env.HEARTH_DRAIN_TIMEOUT,
+      hub: {
+        endpoint: env.HF_ENDPOINT.replace(/\/+$/, ''),
+        token: env.HF_TOKEN,
+        autoPull: env.HEARTH_AUTO_PULL,
+        pullWaitMs: env.HEARTH_PULL_WAIT,
+      },
       runtime: {
         device: env.HEARTH_DEVICE,
         intraOpThreads: threads,

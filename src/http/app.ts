@@ -10,6 +10,9 @@ import type { AppEnv } from './env.js';
 import { errorResponse } from './errors.js';
 import { accessLog } from './middleware/access-log.js';
 import { bearerAuth } from './middleware/auth.js';
+import { mountModels } from './models.js';
+import { mountOllamaEmbed } from './ollama/embed.js';
+import { mountOllamaModels } from './ollama/models.js';
 import { mountOpenAIEmbeddings } from './openai/embeddings.js';
 
 export interface AppDeps {
@@ -38,6 +41,9 @@ export function createApp({ config, tasks, log, version }: AppDeps): OpenAPIHono
 
   mountAdmin(app, tasks);
   mountOpenAIEmbeddings(app, tasks);
+  mountModels(app, tasks);
+  mountOllamaEmbed(app, tasks);
+  mountOllamaModels(app, tasks, version);
 
   app.doc31('/openapi.json', {
     openapi: '3.1.0',

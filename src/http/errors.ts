@@ -12,11 +12,15 @@ export const ERROR_TABLE: Record<ErrorCode, { status: ContentfulStatusCode; type
   model_not_found: { status: 404, type: 'invalid_request_error' },
   model_not_downloaded: { status: 404, type: 'invalid_request_error' },
   not_found: { status: 404, type: 'invalid_request_error' },
+  model_in_use: { status: 409, type: 'invalid_request_error' },
   payload_too_large: { status: 413, type: 'invalid_request_error' },
   rate_limited: { status: 429, type: 'rate_limit_error' },
   client_closed: { status: 499 as ContentfulStatusCode, type: 'invalid_request_error' },
   model_load_failed: { status: 503, type: 'server_error' },
   overloaded: { status: 503, type: 'server_error' },
+  model_loading: { status: 503, type: 'server_error' },
+  pull_failed: { status: 502, type: 'server_error' },
+  insufficient_storage: { status: 507, type: 'server_error' },
   inference_failed: { status: 500, type: 'server_error' },
   internal_error: { status: 500, type: 'server_error' },
 };
@@ -34,10 +38,13 @@ export function toHearthError(error: unknown): HearthError {
   return new HearthError('internal_error', 'internal server error', { cause: error });
 }
 
+/** 5xx codes that describe load or upstream conditions, not bugs: not logged as errors. */
+const EXPECTED_5XX = new Set<ErrorCode>(['overloaded', 'model_load_failed', 'model_loading', 'pull_failed', 'insufficient_storage']);
+
 export function errorResponse(c: Context<AppEnv>, error: unknown): Response {
   const e = toHearthError(error);
   const { status, type } = ERROR_TABLE[e.code];
-  if (status >= 500 && e.code !== 'overloaded' && e.code !== 'model_load_failed') {
+  if (status >= 500 && !EXPECTED_5XX.has(e.code)) {
     c.var.log?.error({ err: error, request_id: c.var.requestId }, 'request failed');
   }
   if (e.retryAfterS !== undefined) c.header('Retry-After', String(Math.ceil(e.retryAfterS)));

@@ -13,7 +13,8 @@ type Method = 'get' | 'post' | 'put' | 'delete' | 'patch' | 'head';
  */
 export function mount(app: OpenAPIHono<AppEnv>, route: RouteConfig & { method: Method }, handler: (c: Context<AppEnv>) => Promise<Response> | Response): void {
   app.openAPIRegistry.registerPath(route);
-  const path = route.path.replace(/\{(\w+)\}/g, ':$1');
+  // Path parameters may hold a hub id with a slash ("org/name"), so they match to the end of the path.
+  const path = route.path.replace(/\{(\w+)\}/g, ':$1{.+}');
   app.on(route.method.toUpperCase(), path, handler);
 }
 

@@ -28,10 +28,21 @@ export class ModelCatalog {
    */
   private readonly resolved = new LRUCache<string, ResolvedModel>({ max: 512, ttl: 30_000 });
 
+  private autoPull?: { pull(entry: ManifestEntry): Promise<unknown>; waitMs: number };
+
   constructor(
     readonly manifest: Manifest,
     readonly store: ModelStore,
   ) {}
+
+  /**
+   * Download on first use: a request for a manifest model that is not on disk
+   * starts (or joins) its pull and waits up to waitMs; past that it gets 503
+   * model_loading with Retry-After while the pull goes on.
+   */
+  enableAutoPull(pull: (entry: ManifestEntry) => Promise<unknown>, waitMs: number): void {
+    this.autoPull = { pull, waitMs };
+  }
 
   async resolve(name: string, task: Task): Promise<ResolvedModel> {
     const key = `${task}\0${name}`;
@@ -53,7 +64,11 @@ export class ModelCatalog {
     const entry = this.manifest.find(name);
     if (entry) {
       if (entry.task !== task) throw this.notFound(name, task, `model "${entry.id}" is a ${entry.task} model, not ${task}`);
-      const snapshotDir = await this.store.resolveComplete(entry.id, entry.revision, entry.files);
+      let snapshotDir = await this.store.resolveComplete(entry.id, entry.revision, entry.files);
+      if (!snapshotDir && this.autoPull) {
+        await this.waitForPull(entry, this.autoPull);
+        snapshotDir = await this.store.resolveComplete(entry.id, entry.revision, entry.files);
+      }
       if (!snapshotDir) {
         throw new HearthError('model_not_downloaded', `model "${entry.id}" is not downloaded; run \`hearth pull ${entry.id}\` or import it with \`hearth import <dir> --as ${entry.id}\``, {
           param: 'model',
@@ -62,6 +77,8 @@ export class ModelCatalog {
       return { id: entry.id, task, entry, snapshotDir, onnxFile: entry.onnx };
     }
     const id = name.replace(/:latest$/i, '');
+    // A name with a slash is a hub id: a malformed one is a bad request, not an unknown model.
+    if (id.includes('/') && !isValidRepoId(id)) throw invalidRequest(`invalid model id "${printable(name)}": expected "org/name"`, 'model');
     if (task === 'text-embedding' && isValidRepoId(id)) {
       const snapshotDir = await this.store.snapshotDir(id);
       if (snapshotDir && (await this.store.filePath(snapshotDir, 'tokenizer.json'))) {
@@ -80,6 +97,22 @@ export class ModelCatalog {
 
   defaultModel(task: Task): ManifestEntry | undefined {
     return this.manifest.defaultFor(task);
+  }
+
+  private async waitForPull(entry: ManifestEntry, auto: { pull(entry: ManifestEntry): Promise<unknown>; waitMs: number }): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const pulling = auto.pull(entry);
+    pulling.catch(() => undefined);
+    const deadline = new Promise<'late'>((resolve) => {
+      timer = setTimeout(() => resolve('late'), auto.waitMs);
+    });
+    try {
+      if ((await Promise.race([pulling, deadline])) === 'late') {
+        throw new HearthError('model_loading', `model "${entry.id}" is being downloaded; retry shortly`, { param: 'model', retryAfterS: 10 });
+      }
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   private notFound(name: string, task: Task, reason?: string): HearthError {

@@ -7,7 +7,10 @@ import { ModelPool } from '../runtime/pool.js';
 import { ModelCatalog } from './catalog.js';
 import { EmbeddingService } from './embed/service.js';
 import { TextEmbeddingModel } from './embed/text-model.js';
+import { ModelsService } from './models/service.js';
 import type { ServedModel } from './served-model.js';
+import { HubClient } from '../models/hub.js';
+import { ModelPuller } from '../models/pull.js';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 
@@ -15,6 +18,7 @@ export interface Tasks {
   catalog: ModelCatalog;
   pool: ModelPool<ServedModel>;
   embeddings: EmbeddingService;
+  models: ModelsService;
   /** Ready when the default text model is loaded, or on disk with no failed load since. */
   readiness(): Promise<{ ready: boolean; model: string | null; reason?: string }>;
   close(): Promise<void>;
@@ -81,20 +85,20 @@ export function createTasks(config: Config, manifest: Manifest, log: Logger, hoo
   });
   const failedLoads = new Map<string, string>();
   const embeddings = new EmbeddingService(catalog, pool, config.limits);
+  const puller = new ModelPuller({ store, hub: new HubClient({ endpoint: config.hub.endpoint, token: config.hub.token }), log });
+  const models = new ModelsService(catalog, pool, puller, log, { defaultKeepAliveMs: config.keepAliveMs });
+  if (config.hub.autoPull) catalog.enableAutoPull((entry) => models.pullForRequest(entry), config.hub.pullWaitMs);
   const readiness = async () => {
     const entry = catalog.defaultModel('text-embedding');
     if (!entry) return { ready: false, model: null, reason: 'no text-embedding model in the manifest' };
     if (pool.has(entry.id)) return { ready: true, model: entry.id };
     const failure = failedLoads.get(entry.id);
     if (failure) return { ready: false, model: entry.id, reason: `last load failed: ${failure}` };
-    try {
-      await catalog.resolve(entry.id, 'text-embedding');
-      return { ready: true, model: entry.id };
-    } catch (error) {
-      return { ready: false, model: entry.id, reason: (error as Error).message };
-    }
+    // On disk only: a readiness probe must never start a download.
+    const onDisk = await store.resolveComplete(entry.id, entry.revision, entry.files);
+    return onDisk ? { ready: true, model: entry.id } : { ready: false, model: entry.id, reason: `${entry.id} is not downloaded` };
   };
-  return { catalog, pool, embeddings, readiness, close: () => pool.close() };
+  return { catalog, pool, embeddings, models, readiness, close: () => pool.close() };
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {

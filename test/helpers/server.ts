@@ -23,7 +23,8 @@ export interface RunningServer {
 export async function startServer(env: Record<string, string>, timeoutMs = 30_000): Promise<RunningServer> {
   const proc = spawn(process.execPath, [MAIN], {
     cwd: ROOT,
-    env: { ...process.env, HEARTH_HOST: '127.0.0.1', HEARTH_PORT: '0', HEARTH_LOG_LEVEL: 'info', ...env },
+    // HF_ENDPOINT points at a closed loopback port unless a test brings its own hub: no test may reach the internet.
+    env: { ...process.env, HEARTH_HOST: '127.0.0.1', HEARTH_PORT: '0', HEARTH_LOG_LEVEL: 'info', HF_ENDPOINT: 'http://127.0.0.1:9', HF_TOKEN: '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const logs: LogLine[] = [];

@@ -14,8 +14,11 @@ export interface EmbedRequest {
   truncate?: boolean;
   /** Ollama keep_alive in ms (0 unload after, negative forever); undefined = server default. */
   keepAliveMs?: number;
-  /** Always L2-normalise the result (Ollama's /api/embed does). */
-  normalize?: boolean;
+  /**
+   * 'model' (default): unit length when the model's sentence-transformers config ends in Normalize;
+   * 'always': Ollama's /api/embed; 'never': Ollama's legacy /api/embeddings (raw pooled vector).
+   */
+  normalize?: 'model' | 'always' | 'never';
   signal?: AbortSignal;
 }
 
@@ -43,6 +46,10 @@ export class EmbeddingService {
     private readonly limits: EmbedLimits,
   ) {}
 
+  preload(name: string, keepAliveMs?: number): Promise<{ modelId: string; loadMs: number }> {
+    return preload(this.catalog, this.pool, name, keepAliveMs);
+  }
+
   async embed(request: EmbedRequest): Promise<EmbedResult> {
     const texts = await inputsToTexts(request.input, request.model, this.limits.maxInputs);
     const resolved = await this.catalog.resolve(request.model, 'text-embedding');
@@ -67,7 +74,9 @@ export class EmbeddingService {
         throw invalidRequest(`request holds ${promptTokens} tokens; at most ${this.limits.maxRequestTokens} per request`, 'input');
       }
       const batch = await model.embed(ids, request.signal);
-      const vectors = batch.outputs.map((v) => shape(v, request.dimensions, model.info.normalize, request.normalize === true));
+      const policy = request.normalize ?? 'model';
+      const normalize = policy === 'always' || (policy === 'model' && model.info.normalize);
+      const vectors = batch.outputs.map((v) => shape(v, request.dimensions, normalize));
       return {
         model: request.model,
         modelId: resolved.id,
@@ -84,19 +93,28 @@ export class EmbeddingService {
   }
 }
 
+/** Loading without inputs: Ollama clients preload with an empty request; keep_alive 0 unloads instead. */
+export async function preload(catalog: ModelCatalog, pool: ModelPool<ServedModel>, name: string, keepAliveMs: number | undefined): Promise<{ modelId: string; loadMs: number }> {
+  const resolved = await catalog.resolve(name, 'text-embedding');
+  if (keepAliveMs === 0) {
+    await pool.unload(resolved.id);
+    return { modelId: resolved.id, loadMs: 0 };
+  }
+  const started = performance.now();
+  const lease = await pool.acquire(resolved.id);
+  lease.release(keepAliveMs);
+  return { modelId: resolved.id, loadMs: performance.now() - started };
+}
+
 function checkDimensions(requested: number, available: number): void {
   if (!Number.isInteger(requested) || requested < 1 || requested > available) {
     throw invalidRequest(`'dimensions' must be an integer from 1 to ${available} for this model, got ${requested}`, 'dimensions');
   }
 }
 
-/**
- * Matryoshka-style truncation keeps the first n dimensions and re-normalises when
- * the model's vectors were unit length; `forceNormalize` asks for unit length anyway.
- */
-function shape(vector: Float32Array, dimensions: number | undefined, modelNormalizes: boolean, forceNormalize: boolean): Float32Array {
+/** Matryoshka-style truncation keeps the first n dimensions; normalisation happens after the cut. */
+function shape(vector: Float32Array, dimensions: number | undefined, normalize: boolean): Float32Array {
   const cut = dimensions === undefined || dimensions === vector.length ? vector : Float32Array.from(vector.subarray(0, dimensions));
-  const alreadyUnit = modelNormalizes && cut === vector;
-  if (!(forceNormalize || modelNormalizes) || alreadyUnit) return cut;
-  return normalizeRows(cut === vector ? Float32Array.from(vector) : cut, cut.length);
+  // Each vector is its caller's own slice of the run's output, so normalising in place is safe.
+  return normalize ? normalizeRows(cut, cut.length) : cut;
 }

@@ -8,7 +8,7 @@ import { workerData } from 'node:worker_threads';
 import { type RuntimeOptions, createSession, ort } from '../../runtime/onnx.js';
 import { serveWorker } from '../../runtime/worker-thread.js';
 import { type SettingOverrides, type TextModelSettings, readTextModelSettings } from './model-config.js';
-import { normalizeRows, pool } from './pooling.js';
+import { pool } from './pooling.js';
 import { TextTokenizer } from './tokenizer.js';
 
 export interface TextWorkerData {
@@ -93,7 +93,7 @@ async function embed(payload: { inputs: Int32Array[] }): Promise<{ result: { vec
   const dimensions = Number(output.dims[output.dims.length - 1]);
   const vectors = pooled ? Float32Array.from(raw) : pool(raw, mask, batch, seq, dimensions, settings.pooling);
   for (const t of Object.values(outputs)) t.dispose?.();
-  if (settings.normalize) normalizeRows(vectors, dimensions);
+  // Normalisation is the caller's choice (the model's Normalize module, Ollama's always/never), made in the service.
   return { result: { vectors, dimensions }, transfer: [vectors.buffer as ArrayBuffer] };
 }
 
