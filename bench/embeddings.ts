@@ -3,18 +3,22 @@
  * tokenizer, in this process) vs Hearth over HTTP. Prints texts/s, p50/p99 and
  * ratios; /health p99 under saturation; server RSS after load.
  *
- *   npm run build && node dist/bench/embeddings.js [--seconds 8] [--model-dir .cache/fixtures/models/minilm-fp32]
+ *   npm run build && nice -n 10 node dist/bench/embeddings.js [--seconds 8] [--model-dir …/minilm-fp32]
+ *
+ * Run it under `nice -n 10`: the load generator shares the cores with the server, and at
+ * normal priority it would outrank the server's (niced) inference threads, which remote
+ * clients never do. The /health prober runs in its own process at normal priority.
  */
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
-import { availableParallelism, tmpdir } from 'node:os';
+import { availableParallelism, setPriority, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { packageRoot } from '../src/config.js';
 import { createSession, ort } from '../src/runtime/onnx.js';
 import { normalizeRows, pool } from '../src/tasks/embed/pooling.js';
 import { TextTokenizer } from '../src/tasks/embed/tokenizer.js';
-import { type Stats, fmt, load, rssBytes, startBenchServer } from './lib.js';
+import { type Stats, fmt, httpCall, load, rssBytes, startBenchServer } from './lib.js';
 
 const { values } = parseArgs({
   options: {
@@ -69,28 +73,37 @@ async function rawBaseline(texts: string[], batch: number): Promise<Stats & { ba
 
 async function httpRun(url: string, texts: string[], clients: number): Promise<Stats> {
   const body = (i: number) => JSON.stringify({ model: 'all-minilm', input: [texts[i % texts.length]] });
-  for (let i = 0; i < 20; i++) await fetch(`${url}/v1/embeddings`, { method: 'POST', body: body(i) }).then((r) => r.arrayBuffer());
+  for (let i = 0; i < 20; i++) await httpCall(`${url}/v1/embeddings`, 'POST', body(i));
   return load(clients, seconds * 1000, async (i) => {
-    const res = await fetch(`${url}/v1/embeddings`, { method: 'POST', body: body(i) });
-    await res.arrayBuffer();
-    if (res.status !== 200) throw new Error(`HTTP ${res.status}`);
+    const res = await httpCall(`${url}/v1/embeddings`, 'POST', body(i));
+    if (res.status !== 200) throw new Error(`HTTP ${res.status}: ${res.body.slice(0, 200)}`);
     return 1;
   });
 }
 
 async function healthUnderLoad(url: string, texts: string[]): Promise<Stats> {
+  const probe = (ms: number) =>
+    new Promise<Stats>((resolve, reject) => {
+      const child = execFile(process.execPath, [join(packageRoot, 'dist/bench/health-probe.js'), url, String(ms)], (error, stdout) => {
+        if (error) return reject(error);
+        const r = JSON.parse(stdout);
+        resolve({ perSecond: r.count / (ms / 1000), p50: r.p50, p99: r.p99, count: r.count });
+      });
+      // The prober plays a remote health checker: normal priority even when the bench runs under `nice`.
+      try {
+        setPriority(child.pid!, 0);
+      } catch {
+        /* not permitted: measure as is */
+      }
+    });
   let stop = false;
   const saturate = Promise.all(
     Array.from({ length: 32 }, async (_, c) => {
-      for (let i = c; !stop; i += 32) await fetch(`${url}/v1/embeddings`, { method: 'POST', body: JSON.stringify({ model: 'all-minilm', input: [texts[i % texts.length]] }) }).then((r) => r.arrayBuffer());
+      for (let i = c; !stop; i += 32) await httpCall(`${url}/v1/embeddings`, 'POST', JSON.stringify({ model: 'all-minilm', input: [texts[i % texts.length]] }));
     }),
   );
   await new Promise((r) => setTimeout(r, 500));
-  const stats = await load(1, seconds * 1000, async () => {
-    await fetch(`${url}/health`).then((r) => r.arrayBuffer());
-    await new Promise((r) => setTimeout(r, 2));
-    return 1;
-  });
+  const stats = await probe(seconds * 1000);
   stop = true;
   await saturate;
   return stats;
@@ -111,8 +124,8 @@ const raw = {
 
 const hfHome = await mkdtemp(join(tmpdir(), 'hearth-bench-'));
 execFileSync(process.execPath, [join(packageRoot, 'dist/src/cli.js'), 'import', modelDir, '--as', MODEL_ID], { env: { ...process.env, HF_HOME: hfHome }, stdio: 'ignore' });
-const server = await startBenchServer(join(packageRoot, 'dist/src/main.js'), { HF_HOME: hfHome, HEARTH_THREADS: String(threads) });
-await fetch(`${server.url}/v1/embeddings`, { method: 'POST', body: JSON.stringify({ model: 'all-minilm', input: 'warm up' }) }).then((r) => r.arrayBuffer());
+const server = await startBenchServer(join(packageRoot, 'dist/src/main.js'), { HF_HOME: hfHome, HEARTH_THREADS: String(threads), HEARTH_LOG_LEVEL: process.env.HEARTH_LOG_LEVEL ?? 'info' });
+await httpCall(`${server.url}/v1/embeddings`, 'POST', JSON.stringify({ model: 'all-minilm', input: 'warm up' }));
 const rssAfterLoad = await rssBytes(server.proc.pid!);
 const http = {
   short1: await httpRun(server.url, short, 1),
@@ -138,7 +151,8 @@ console.log(row('hearth http, 128 tok, 1 client', http.medium1, raw.medium1));
 console.log(row('hearth http, 128 tok, 32 clients', http.medium32, raw.medium32));
 console.log('');
 console.log(`raw batch of 8 short texts: p50 ${fmt(raw.short8.batchMs, 2)} ms → ${fmt(100 / raw.short8.batchMs, 1)}× faster than 100 ms (target ≥ 3×)`);
-console.log(`HTTP/raw throughput at 32 clients: 16 tok ${fmt(http.short32.perSecond / raw.short32.perSecond, 2)}×, 128 tok ${fmt(http.medium32.perSecond / raw.medium32.perSecond, 2)}× (target ≥ 0.8×)`);
+console.log(`HTTP/raw throughput at 32 clients: 16 tok ${fmt(http.short32.perSecond / raw.short32.perSecond, 2)}×, 128 tok ${fmt(http.medium32.perSecond / raw.medium32.perSecond, 2)}× of raw batch 32 (target ≥ 0.8×)`);
+console.log(`  vs raw batch 1 (a server that runs each request alone): 16 tok ${fmt(http.short32.perSecond / raw.short1.perSecond, 2)}×, 128 tok ${fmt(http.medium32.perSecond / raw.medium1.perSecond, 2)}×`);
 console.log(`/health under saturation (32 clients): p50 ${fmt(health.p50, 2)} ms, p99 ${fmt(health.p99, 2)} ms over ${health.count} probes (target p99 ≤ 5 ms)`);
 const budget = 1.25 * weightBytes + 100 * 1024 * 1024;
 console.log(`server RSS after load ${fmt(rssAfterLoad / 1048576)} MiB, after the runs ${fmt(rssAfterRun / 1048576)} MiB; budget 1.25 × weights + 100 MiB = ${fmt(budget / 1048576)} MiB → ${fmt(rssAfterLoad / budget, 2)}× of budget`);

@@ -162,13 +162,31 @@ export class Batcher<I, O> {
       slot.job.remaining -= 1;
       touched.add(slot.job);
     });
+    const finished: Job<O>[] = [];
     for (const job of touched) {
       job.inferenceMs += ms;
       if (job.remaining === 0) {
         job.done = true;
-        job.resolve({ outputs: job.outputs, queueMs: (job.firstDispatch ?? started) - job.submitted, inferenceMs: job.inferenceMs });
+        finished.push(job);
       }
     }
+    this.settleInTurns(finished, started);
+  }
+
+  /**
+   * Hands finished jobs back one event-loop turn at a time. Each caller's
+   * continuation (shaping vectors, serialising JSON, writing the response) then
+   * runs in its own turn, with I/O polled in between, so a run that finishes 32
+   * requests at once does not hold the HTTP thread for all 32 responses in a row.
+   */
+  private settleInTurns(jobs: Job<O>[], started: number): void {
+    const next = (i: number) => {
+      const job = jobs[i];
+      if (!job) return;
+      job.resolve({ outputs: job.outputs, queueMs: (job.firstDispatch ?? started) - job.submitted, inferenceMs: job.inferenceMs });
+      if (i + 1 < jobs.length) setImmediate(() => next(i + 1));
+    };
+    next(0);
   }
 
   /** Observers must never break the run loop: a throwing hook is ignored. */

@@ -241,6 +241,7 @@ describe('Batcher fairness and grouping', () => {
     await r.complete(1);
     expect(ids(r.calls[2]!.items)).toContain('long0');
     await r.complete(2);
+    await ticks(10); // finished callers are handed back one event-loop turn each
     expect(long.value!.outputs).toEqual(['out:long0']);
   });
 
@@ -432,5 +433,32 @@ describe('Batcher observers', () => {
     const result = await batcher.submit(items('x', [1, 2, 3, 4, 5]));
     expect(result.outputs).toEqual(['out:x0', 'out:x1', 'out:x2', 'out:x3', 'out:x4']);
     expect((await batcher.submit(items('y', [1]))).outputs).toEqual(['out:y0']);
+  });
+});
+
+describe('Batcher hand-back', () => {
+  it('settles the callers of one run in separate event-loop turns, so I/O can interleave', async () => {
+    let finish!: () => void;
+    const gate = new Promise<void>((res) => (finish = res));
+    const batcher = new Batcher<Item, string>({
+      run: async (batch) => {
+        await gate;
+        return batch.map(out);
+      },
+      cost: (i) => i.cost,
+      maxBatchSize: 8,
+      maxBatchCost: 1000,
+      maxQueue: 100,
+      windowMs: 0,
+    });
+    const jobs = Array.from({ length: 4 }, (_, i) => track(batcher.submit(items(`j${i}-`, [1]))));
+    await flush();
+    finish();
+    for (let i = 0; i < 5; i++) await Promise.resolve();
+    expect(jobs.filter((j) => j.settled)).toHaveLength(1);
+    await flush();
+    expect(jobs.filter((j) => j.settled)).toHaveLength(2);
+    await ticks(5);
+    expect(jobs.every((j) => j.settled)).toBe(true);
   });
 });
