@@ -2,30 +2,17 @@ import { HearthError } from '../../lib/errors.js';
 import type { Logger } from '../../lib/log.js';
 import type { ManifestEntry, Task } from '../../models/manifest.js';
 import { assertRepoId, isValidRepoId, printable } from '../../models/model-id.js';
+import type { ModelPuller, PullOptions, PullProgress } from '../../models/pull.js';
 import type { CachedModel } from '../../models/store.js';
 import type { ModelPool } from '../../runtime/pool.js';
 import type { ModelCatalog } from '../catalog.js';
 import type { ServedModel } from '../served-model.js';
 import { type ModelDetails, readDetails } from './details.js';
 
-export interface PullProgress {
-  status: string;
-  digest?: string;
-  total?: number;
-  completed?: number;
-}
+export type { PullProgress };
 
-export interface PullOptions {
-  revision?: string;
-  files?: string[];
-  signal?: AbortSignal;
-  onProgress?: (progress: PullProgress) => void;
-}
-
-/** The part of models/pull.ts this service uses. */
-export interface Puller {
-  pull(id: string, options: PullOptions): Promise<CachedModel>;
-}
+/** The part of models/pull.ts this service uses (an interface, so tests can stand in for the hub). */
+export type Puller = Pick<ModelPuller, 'pull'>;
 
 export interface ModelSummary {
   id: string;
