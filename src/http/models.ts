@@ -1,17 +1,15 @@
 import { type OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
 import { HearthError } from '../lib/errors.js';
 import type { Tasks } from '../tasks/index.js';
-import type { ModelSummary, PullProgress } from '../tasks/models/service.js';
+import type { ModelSummary } from '../tasks/models/service.js';
 import type { AppEnv } from './env.js';
-import { toHearthError } from './errors.js';
 import { readJson } from './json-body.js';
-import { ndjson } from './ndjson.js';
+import { jsonContent, openAIErrors, pullResponse } from './responses.js';
 import { mount } from './route.js';
-import { OpenAIError } from './schemas/embeddings.js';
 import { OllamaProgress } from './schemas/ollama.js';
 
-const json = (schema: z.ZodType, description: string) => ({ description, content: { 'application/json': { schema } } });
-const errors = (codes: number[]) => Object.fromEntries(codes.map((code) => [code, json(OpenAIError, 'Error')]));
+const json = jsonContent;
+const errors = openAIErrors;
 
 const OpenAIModel = z.object({ id: z.string(), object: z.literal('model'), created: z.number().int(), owned_by: z.string() }).openapi('Model');
 const HearthModel = z
@@ -94,18 +92,7 @@ export function mountModels(app: OpenAPIHono<AppEnv>, tasks: Tasks): void {
     async (c) => {
       const body = await readJson(c, PullBody);
       c.set('model', body.model);
-      if (body.stream === false) {
-        const model = await tasks.models.pull(body.model, { signal: c.req.raw.signal });
-        return c.json({ status: 'success', model: model.id, revision: model.revision, size_bytes: model.sizeBytes });
-      }
-      return ndjson<PullProgress>(
-        c,
-        async (emit, signal) => {
-          await tasks.models.pull(body.model, { signal, onProgress: (p) => void emit(p) });
-          return { status: 'success' };
-        },
-        (error) => toHearthError(error).message,
-      );
+      return pullResponse(c, tasks, body.model, body.stream);
     },
   );
 

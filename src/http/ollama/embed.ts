@@ -3,10 +3,11 @@ import type { Tasks } from '../../tasks/index.js';
 import type { AppEnv } from '../env.js';
 import { readJson } from '../json-body.js';
 import { keepAliveMs, mount, timingHeaders } from '../route.js';
-import { OllamaEmbedRequest, OllamaEmbedResponse, OllamaEmbeddingsRequest, OllamaEmbeddingsResponse, OllamaError } from '../schemas/ollama.js';
+import { ollamaErrors } from '../responses.js';
+import { OllamaEmbedRequest, OllamaEmbedResponse, OllamaEmbeddingsRequest, OllamaEmbeddingsResponse } from '../schemas/ollama.js';
 import { nanos } from './shape.js';
 
-const errors = (codes: number[]) => Object.fromEntries(codes.map((code) => [code, { description: 'Error', content: { 'application/json': { schema: OllamaError } } }]));
+const errors = ollamaErrors;
 
 /** Ollama's embedding routes: /api/embed (unit vectors, batches) and the legacy /api/embeddings. */
 export function mountOllamaEmbed(app: OpenAPIHono<AppEnv>, tasks: Tasks): void {

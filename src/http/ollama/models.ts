@@ -1,16 +1,14 @@
 import { type OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
-import { toHearthError } from '../errors.js';
 import type { Tasks } from '../../tasks/index.js';
-import type { PullProgress } from '../../tasks/models/service.js';
 import type { AppEnv } from '../env.js';
 import { readJson } from '../json-body.js';
-import { ndjson } from '../ndjson.js';
+import { jsonContent, ollamaErrors, pullResponse } from '../responses.js';
 import { mount } from '../route.js';
-import { OllamaError, OllamaModelRequest, OllamaProgress, OllamaPs, OllamaPullRequest, OllamaShow, OllamaTags } from '../schemas/ollama.js';
+import { OllamaModelRequest, OllamaProgress, OllamaPs, OllamaPullRequest, OllamaShow, OllamaTags } from '../schemas/ollama.js';
 import { FOREVER, ollamaDetails, ollamaName } from './shape.js';
 
-const json = (schema: z.ZodType, description: string) => ({ description, content: { 'application/json': { schema } } });
-const errors = (codes: number[]) => Object.fromEntries(codes.map((code) => [code, json(OllamaError, 'Error')]));
+const json = jsonContent;
+const errors = ollamaErrors;
 
 /** Ollama's model-management routes, shaped exactly as Ollama answers them. */
 export function mountOllamaModels(app: OpenAPIHono<AppEnv>, tasks: Tasks, version: string): void {
@@ -101,18 +99,7 @@ export function mountOllamaModels(app: OpenAPIHono<AppEnv>, tasks: Tasks, versio
       const body = await readJson(c, OllamaPullRequest);
       const name = (body.model ?? body.name)!;
       c.set('model', name);
-      if (body.stream === false) {
-        await tasks.models.pull(name, { signal: c.req.raw.signal });
-        return c.json({ status: 'success' });
-      }
-      return ndjson<PullProgress>(
-        c,
-        async (emit, signal) => {
-          await tasks.models.pull(name, { signal, onProgress: (p) => void emit(p) });
-          return { status: 'success' };
-        },
-        (error) => toHearthError(error).message,
-      );
+      return pullResponse(c, tasks, name, body.stream);
     },
   );
 

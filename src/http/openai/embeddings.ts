@@ -3,10 +3,10 @@ import type { Tasks } from '../../tasks/index.js';
 import type { AppEnv } from '../env.js';
 import { readJson } from '../json-body.js';
 import { keepAliveMs, mount, timingHeaders } from '../route.js';
-import { EmbeddingsRequest, EmbeddingsResponse, OpenAIError } from '../schemas/embeddings.js';
+import { openAIErrors } from '../responses.js';
+import { EmbeddingsRequest, EmbeddingsResponse } from '../schemas/embeddings.js';
 
-const errors = (codes: number[]) =>
-  Object.fromEntries(codes.map((code) => [code, { description: 'Error', content: { 'application/json': { schema: OpenAIError } } }]));
+const errors = openAIErrors;
 
 export const embeddingsRoute = createRoute({
   method: 'post',
