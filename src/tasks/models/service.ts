@@ -48,7 +48,7 @@ export interface ModelsOptions {
 /** Model lifecycle: list, show, pull, unload, delete; the Ollama and Hearth routes both call this. */
 export class ModelsService {
   /** Latest progress and number of waiting callers per model being pulled (the puller shares one download). */
-  private readonly activePulls = new Map<string, { progress: PullProgress; callers: number }>();
+  private readonly activePulls = new Map<string, { progress: PullProgress; callers: number; ended?: boolean }>();
 
   constructor(
     private readonly catalog: ModelCatalog,
@@ -132,10 +132,12 @@ export class ModelsService {
     };
     try {
       const model = await this.puller.pull(id, { revision: entry?.revision, files: entry?.files, signal: options.signal, onProgress: track });
-      this.log.info({ model: id, revision: model.revision, size_bytes: model.sizeBytes }, 'pull finished');
+      if (!active.ended) this.log.info({ model: id, revision: model.revision, size_bytes: model.sizeBytes }, 'pull finished');
+      active.ended = true;
       return model;
     } catch (error) {
-      this.log.warn({ model: id, err: (error as Error).message }, 'pull failed');
+      if (!active.ended) this.log.warn({ model: id, err: (error as Error).message }, 'pull failed');
+      active.ended = true;
       throw error;
     } finally {
       if (--active.callers === 0) this.activePulls.delete(id);
