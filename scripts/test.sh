@@ -4,6 +4,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -d node_modules ] || npm ci
+# test/integration/prometheus.test.ts scrapes Hearth with a real Prometheus: Debian's package (~20 MB, no recommends).
+if ! command -v prometheus >/dev/null; then
+  if [ "$(id -u)" = 0 ]; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null
+  else
+    echo "prometheus is not installed and this is not root: its scrape test will be skipped (fails under CI=1)" >&2
+  fi
+fi
 bash scripts/prepare-test-assets.sh
 npm run --silent build
 npm run --silent depcheck

@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
 import * as commands from './cli/commands.js';
+import { keys } from './cli/keys.js';
 import { human } from './cli/progress.js';
 import { ServerClient } from './cli/server-client.js';
-import { loadConfig } from './config.js';
+import { loadConfigFromEnv } from './config.js';
 import { main as serve } from './main.js';
 import { assertRepoId } from './models/model-id.js';
 import { ModelStore } from './models/store.js';
@@ -20,6 +21,10 @@ const USAGE = `hearth — self-hosted embeddings
   hearth import <dir> --as <org/name>   copy a local model folder into the HF hub cache
         [--revision <40-hex commit>]
   hearth has <org/name>                 exit 0 when the model has a snapshot in the cache
+  hearth keys add <name> [--rpm N] [--tpm N]
+                                        create an API key (printed once; only its sha256 is kept in HEARTH_KEYS_FILE)
+  hearth keys ls                        list keys: names, creation times, rate limits
+  hearth keys rm <name>                 revoke a key (a running server notices within a second)
 
 Commands talk to the running server (HEARTH_HOST/HEARTH_PORT, key from HEARTH_API_KEY)
 when one answers, else work on the cache ($HF_HOME/hub) directly.
@@ -27,11 +32,11 @@ when one answers, else work on the cache ($HF_HOME/hub) directly.
 
 async function run(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
-  const config = loadConfig(process.env);
+  const config = loadConfigFromEnv();
   const { values, positionals } = parseArgs({
     args: rest,
     allowPositionals: true,
-    options: { as: { type: 'string' }, revision: { type: 'string' }, force: { type: 'boolean', default: false } },
+    options: { as: { type: 'string' }, revision: { type: 'string' }, force: { type: 'boolean', default: false }, rpm: { type: 'string' }, tpm: { type: 'string' } },
   });
   const needName = () => {
     if (!positionals[0]) throw new Error(`usage: hearth ${command} <model>`);
@@ -64,6 +69,8 @@ async function run(argv: string[]): Promise<number> {
       console.log(`imported ${model.id} @ ${model.revision} (${model.files.length} files, ${human(model.sizeBytes)}) into ${config.hubCacheDir}`);
       return 0;
     }
+    case 'keys':
+      return keys(config, positionals, values);
     case 'has': {
       const model = await store.describe(assertRepoId(needName()));
       if (model) console.log(`${model.id} @ ${model.revision}`);

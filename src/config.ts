@@ -4,6 +4,8 @@ import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { parseBytes } from './lib/bytes.js';
 import { parseDurationMs } from './lib/duration.js';
+import { EMPTY_ALLOWLIST, parseAllowlist } from './net/egress/allowlist.js';
+import { parseCidr } from './security/addresses.js';
 
 const PACKAGE_ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '..', ...(import.meta.url.includes('/dist/') ? ['..'] : []));
 
@@ -26,6 +28,36 @@ const durationMs = z.union([z.string(), z.number()]).transform((v, ctx) => {
 const int = (min: number) => z.coerce.number().int().min(min);
 const list = z.string().transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean));
 const bool = z.enum(['1', '0', 'true', 'false', 'yes', 'no', 'on', 'off']).transform((v) => ['1', 'true', 'yes', 'on'].includes(v));
+const egressAllowlist = list.transform((entries, ctx) => {
+  try {
+    return parseAllowlist(entries);
+  } catch (e) {
+    ctx.addIssue({ code: 'custom', message: (e as Error).message });
+    return z.NEVER;
+  }
+});
+const ports = list.transform((entries, ctx) =>
+  entries.map((entry) => {
+    const port = Number(entry);
+    if (!Number.isInteger(port) || port < 1 || port > 65535) ctx.addIssue({ code: 'custom', message: `"${entry}" is not a port` });
+    return port;
+  }),
+);
+const cidrs = list.superRefine((entries, ctx) => {
+  for (const entry of entries) {
+    try {
+      parseCidr(entry);
+    } catch (e) {
+      ctx.addIssue({ code: 'custom', message: (e as Error).message });
+    }
+  }
+});
+const paths = z.string().transform((s, ctx) => {
+  if (s.trim() === 'none') return [];
+  const entries = s.split(',').map((x) => x.trim()).filter(Boolean);
+  for (const p of entries) if (!p.startsWith('/')) ctx.addIssue({ code: 'custom', message: `"${p}" is not a path (paths start with "/"; "none" exempts nothing)` });
+  return entries;
+});
 
 /**
  * Every setting Hearth reads, from env vars. Parsed once in main.ts / cli.ts;
@@ -55,12 +87,27 @@ export const ConfigSchema = z
     HEARTH_MAX_QUEUE: int(1).default(8192),
     HEARTH_MAX_INPUTS: int(1).default(2048),
     HEARTH_MAX_REQUEST_TOKENS: int(1).default(300_000),
+    HEARTH_MAX_IMAGE_BYTES: bytes.default(20 * 1024 * 1024),
+    HEARTH_MAX_IMAGE_PIXELS: int(1).default(50_000_000),
+    HEARTH_EGRESS_ALLOWLIST: egressAllowlist.default(EMPTY_ALLOWLIST),
+    HEARTH_EGRESS_TIMEOUT: durationMs.default(15_000),
+    HEARTH_EGRESS_MAX_REDIRECTS: int(0).max(20).default(5),
+    HEARTH_EGRESS_PORTS: ports.default([]),
     HEARTH_LOAD_TIMEOUT: durationMs.default(120_000),
     HEARTH_DRAIN_TIMEOUT: durationMs.default(25_000),
     HEARTH_AUTO_PULL: bool.default(true),
     HEARTH_PULL_WAIT: durationMs.default(60_000),
     HF_ENDPOINT: z.string().url().default('https://huggingface.co'),
     HF_TOKEN: z.string().optional(),
+    HEARTH_KEYS_FILE: z.string().optional(),
+    HEARTH_AUTH_EXEMPT: paths.default(['/health', '/ready']),
+    HEARTH_LOOPBACK_NO_AUTH: bool.default(false),
+    HEARTH_ALLOW_UNAUTHENTICATED: bool.default(false),
+    HEARTH_IP_ALLOWLIST: cidrs.default([]),
+    HEARTH_TRUSTED_PROXIES: cidrs.default([]),
+    HEARTH_ALLOWED_HOSTS: list.default([]),
+    HEARTH_RATE_LIMIT_RPM: int(0).default(0),
+    HEARTH_RATE_LIMIT_TPM: int(0).default(0),
   })
   .transform((env) => {
     const dataDir = resolve(env.HEARTH_DATA_DIR);
@@ -105,6 +152,24 @@ export const ConfigSchema = z
         maxInputs: env.HEARTH_MAX_INPUTS,
         maxRequestTokens: env.HEARTH_MAX_REQUEST_TOKENS,
       },
+      images: { maxBytes: env.HEARTH_MAX_IMAGE_BYTES, maxPixels: env.HEARTH_MAX_IMAGE_PIXELS },
+      /** Every server-side fetch of a client-named URL (src/net/egress). */
+      egress: {
+        allowlist: env.HEARTH_EGRESS_ALLOWLIST,
+        timeoutMs: env.HEARTH_EGRESS_TIMEOUT,
+        maxRedirects: env.HEARTH_EGRESS_MAX_REDIRECTS,
+        ports: env.HEARTH_EGRESS_PORTS,
+      },
+      security: {
+        keysFile: resolve(env.HEARTH_KEYS_FILE ?? join(dataDir, 'keys.json')),
+        authExempt: env.HEARTH_AUTH_EXEMPT,
+        loopbackNoAuth: env.HEARTH_LOOPBACK_NO_AUTH,
+        allowUnauthenticated: env.HEARTH_ALLOW_UNAUTHENTICATED,
+        ipAllowlist: env.HEARTH_IP_ALLOWLIST,
+        trustedProxies: env.HEARTH_TRUSTED_PROXIES,
+        allowedHosts: env.HEARTH_ALLOWED_HOSTS.map((h) => h.toLowerCase().replace(/\.$/, '')),
+        rateLimit: { requestsPerMinute: env.HEARTH_RATE_LIMIT_RPM, tokensPerMinute: env.HEARTH_RATE_LIMIT_TPM },
+      },
     };
   });
 
@@ -124,3 +189,6 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
 }
 
 export const packageRoot = PACKAGE_ROOT;
+
+/** For entry points: the one place that hands process.env to the schema. */
+export const loadConfigFromEnv = (): Config => loadConfig(process.env);

@@ -10,8 +10,11 @@ export class ServerClient {
     const client = new ServerClient(`http://${h}:${port}`, apiKey);
     try {
       const res = await fetch(`${client.baseUrl}/api/version`, { headers: client.headers(), signal: AbortSignal.timeout(800) });
+      // A server that refuses our key is still the server: say so rather than silently using the cache.
+      if (res.status === 401 || res.status === 403) throw new Error(`the Hearth server at ${client.baseUrl} refused the request (${res.status}): set HEARTH_API_KEY to one of its keys`);
       return res.ok ? client : undefined;
-    } catch {
+    } catch (error) {
+      if (error instanceof Error && error.message.startsWith('the Hearth server')) throw error;
       return undefined;
     }
   }

@@ -4,12 +4,17 @@ import { requestId } from 'hono/request-id';
 import type { Config } from '../config.js';
 import { HearthError } from '../lib/errors.js';
 import type { Logger } from '../lib/log.js';
+import type { KeySource } from '../security/key-source.js';
+import { Metrics } from '../observability/metrics.js';
 import type { Tasks } from '../tasks/index.js';
 import { mountAdmin } from './admin.js';
+import { mountDocs } from './docs.js';
+import { drainGuard } from './drain.js';
 import type { AppEnv } from './env.js';
 import { errorResponse } from './errors.js';
 import { accessLog } from './middleware/access-log.js';
-import { bearerAuth } from './middleware/auth.js';
+import { securityMiddleware } from './middleware/security.js';
+import { httpMetrics } from './middleware/metrics.js';
 import { mountModels } from './models.js';
 import { mountOllamaEmbed } from './ollama/embed.js';
 import { mountOllamaModels } from './ollama/models.js';
@@ -20,15 +25,23 @@ export interface AppDeps {
   tasks: Tasks;
   log: Logger;
   version: string;
+  /** The process's Prometheus registry (server.ts shares it with the task hooks); a fresh one if absent. */
+  metrics?: Metrics;
+  /** Set by server.ts: while draining, new requests get 503 and responses close their connection. */
+  lifecycle?: { readonly draining: boolean };
+  /** The live key ring, loaded by server.ts before it listens; built from config if absent. */
+  keys?: KeySource;
 }
 
 /** The whole HTTP surface: middlewares in order, then one mount per contract family. */
-export function createApp({ config, tasks, log, version }: AppDeps): OpenAPIHono<AppEnv> {
+export function createApp({ config, tasks, log, version, metrics = new Metrics({ defaultMetrics: false }), lifecycle, keys }: AppDeps): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>();
 
   app.use('*', requestId({ headerName: 'X-Request-Id', limitLength: 128 }));
   app.use('*', accessLog(log));
-  app.use('*', bearerAuth(config.apiKeys));
+  app.use('*', httpMetrics(metrics, app));
+  app.use('*', drainGuard(lifecycle));
+  app.use('*', ...securityMiddleware({ config, log, keys }));
   app.use(
     '*',
     bodyLimit({
@@ -39,16 +52,13 @@ export function createApp({ config, tasks, log, version }: AppDeps): OpenAPIHono
     }),
   );
 
-  mountAdmin(app, tasks);
+  mountAdmin(app, tasks, { metrics, version });
   mountOpenAIEmbeddings(app, tasks);
   mountModels(app, tasks);
   mountOllamaEmbed(app, tasks);
   mountOllamaModels(app, tasks, version);
 
-  app.doc31('/openapi.json', {
-    openapi: '3.1.0',
-    info: { title: 'Hearth', version, description: 'Self-hosted embeddings behind the OpenAI and Ollama contracts.' },
-  });
+  mountDocs(app, version);
   app.notFound((c) => errorResponse(c, new HearthError('not_found', `no route for ${c.req.method} ${c.req.path}`)));
   app.onError((error, c) => errorResponse(c, error));
   return app;

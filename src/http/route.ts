@@ -3,8 +3,38 @@ import type { Context } from 'hono';
 import { parseDurationMs } from '../lib/duration.js';
 import { invalidRequest } from '../lib/errors.js';
 import type { AppEnv } from './env.js';
+import { isOllamaPath } from './errors.js';
+import { ollamaErrors, openAIErrors } from './responses.js';
 
 type Method = 'get' | 'post' | 'put' | 'delete' | 'patch' | 'head';
+
+/** A route as mounted: its OpenAPI path ("/api/models/{model}") and the pattern Hono matches. */
+export interface MountedRoute {
+  method: Method;
+  path: string;
+  honoPath: string;
+}
+
+const mounted = new WeakMap<object, MountedRoute[]>();
+
+/** Every route mount() registered on this app, in order. */
+export function mountedRoutes(app: OpenAPIHono<AppEnv>): readonly MountedRoute[] {
+  return mounted.get(app) ?? [];
+}
+
+/**
+ * Errors the middleware stack can answer on a route before its handler runs,
+ * added to the route's documented responses: on every route 403 (Host guard,
+ * IP allowlist) and 503 (draining); 401 and 429 (bearer key, rate limits)
+ * unless the route declares `security: []` (open); 413 when it takes a body.
+ */
+export function withMiddlewareErrors(route: RouteConfig): RouteConfig {
+  const open = route.security?.length === 0;
+  const codes = [403, 503, ...(open ? [] : [401, 429]), ...(route.request?.body ? [413] : [])].filter((code) => !(code in route.responses));
+  if (codes.length === 0) return route;
+  const errors = isOllamaPath(route.path) ? ollamaErrors(codes) : openAIErrors(codes);
+  return { ...route, responses: { ...route.responses, ...errors } };
+}
 
 /**
  * Mounts a handler and records the same route in the OpenAPI document. Bodies
@@ -12,10 +42,11 @@ type Method = 'get' | 'post' | 'put' | 'delete' | 'patch' | 'head';
  * validator, so a body with the wrong Content-Type is still read as JSON.
  */
 export function mount(app: OpenAPIHono<AppEnv>, route: RouteConfig & { method: Method }, handler: (c: Context<AppEnv>) => Promise<Response> | Response): void {
-  app.openAPIRegistry.registerPath(route);
+  app.openAPIRegistry.registerPath(withMiddlewareErrors(route));
   // Path parameters may hold a hub id with a slash ("org/name"), so they match to the end of the path.
   const path = route.path.replace(/\{(\w+)\}/g, ':$1{.+}');
   app.on(route.method.toUpperCase(), path, handler);
+  mounted.set(app, [...mountedRoutes(app), { method: route.method, path: route.path, honoPath: path }]);
 }
 
 /** keep_alive as Ollama takes it (seconds or a duration string) → ms, or a 400. */

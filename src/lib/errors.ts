@@ -6,6 +6,7 @@ export type ErrorCode =
   | 'invalid_request'
   | 'unsupported_media_type'
   | 'unauthorized'
+  | 'forbidden'
   | 'model_not_found'
   | 'model_not_downloaded'
   | 'model_in_use'
@@ -18,6 +19,9 @@ export type ErrorCode =
   | 'inference_failed'
   | 'client_closed'
   | 'pull_failed'
+  | 'url_not_allowed'
+  | 'upstream_failed'
+  | 'upstream_timeout'
   | 'insufficient_storage'
   | 'internal_error';
 

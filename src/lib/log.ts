@@ -9,7 +9,7 @@ export function createLogger(level: string): Logger {
     base: { service: 'hearth' },
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: { level: (label) => ({ level: label }) },
-    redact: { paths: ['authorization', 'headers.authorization', 'api_key'], censor: '[redacted]' },
+    redact: { paths: ['authorization', 'headers.authorization', 'req.headers.authorization', 'request.headers.authorization', '*.headers.authorization', 'api_key'], censor: '[redacted]' },
   });
 }
 

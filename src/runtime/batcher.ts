@@ -22,6 +22,11 @@ export interface RunStats {
   queued: number;
 }
 
+export interface Reservation {
+  /** Gives the room back (idempotent); submit() does it itself. */
+  release(): void;
+}
+
 export interface BatchResult<O> {
   outputs: O[];
   queueMs: number;
@@ -58,6 +63,8 @@ export class Batcher<I, O> {
   private queue: Slot<I, O>[] = [];
   private running = false;
   private scheduled = false;
+  /** Room held by admitted requests that are still being prepared. */
+  private reserved = 0;
 
   constructor(private readonly options: BatcherOptions<I, O>) {}
 
@@ -65,12 +72,31 @@ export class Batcher<I, O> {
     return this.queue.length;
   }
 
-  submit(items: I[], signal?: AbortSignal): Promise<BatchResult<O>> {
+  /**
+   * Admission before the costly preparation (tokenising): holds room for `count` items in the queue, or
+   * throws 503 `overloaded` at once, so a full server refuses in well under a millisecond and a request
+   * it admitted is never refused later. Pass the reservation to submit(), or release() it if the request
+   * fails before.
+   */
+  reserve(count: number): Reservation {
+    if (this.queue.length + this.reserved + count > this.options.maxQueue) throw overloaded();
+    this.reserved += count;
+    let held = true;
+    return {
+      release: () => {
+        if (!held) return;
+        held = false;
+        this.reserved -= count;
+      },
+    };
+  }
+
+  submit(items: I[], signal?: AbortSignal, reservation?: Reservation): Promise<BatchResult<O>> {
+    const admitted = reservation !== undefined;
+    reservation?.release();
     if (items.length === 0) return Promise.resolve({ outputs: [], queueMs: 0, inferenceMs: 0 });
     if (signal?.aborted) return Promise.reject(clientClosed());
-    if (this.queue.length + items.length > this.options.maxQueue) {
-      return Promise.reject(new HearthError('overloaded', 'server is overloaded: the queue is full, retry shortly', { retryAfterS: 1 }));
-    }
+    if (!admitted && this.queue.length + this.reserved + items.length > this.options.maxQueue) return Promise.reject(overloaded());
     return new Promise<BatchResult<O>>((resolve, reject) => {
       const job: Job<O> = {
         outputs: new Array<O>(items.length),
@@ -208,3 +234,4 @@ export class Batcher<I, O> {
 }
 
 const clientClosed = () => new HearthError('client_closed', 'client closed the request');
+const overloaded = () => new HearthError('overloaded', 'server is overloaded: the queue is full, retry shortly', { retryAfterS: 1 });

@@ -1,7 +1,5 @@
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
 import * as ort from 'onnxruntime-node';
+import { cudaListed } from './device.js';
 import { niceCurrentThread } from './thread-priority.js';
 
 export interface RuntimeOptions {
@@ -45,14 +43,4 @@ export async function createSession(modelPath: string, options: RuntimeOptions):
   }
   const session = await ort.InferenceSession.create(modelPath, { ...sessionOptions, executionProviders: ['cpu'] });
   return { session, provider: 'cpu' };
-}
-
-/** The CUDA provider library is present only when onnxruntime-node was installed with its CUDA download. */
-function cudaListed(): boolean {
-  try {
-    const binding = createRequire(import.meta.url).resolve('onnxruntime-node/bin/napi-v6/linux/x64/onnxruntime_binding.node');
-    return existsSync(join(dirname(binding), 'libonnxruntime_providers_cuda.so'));
-  } catch {
-    return false;
-  }
 }

@@ -120,6 +120,12 @@ export class ModelPool<T> {
     return this.entries.get(key)?.state === 'ready';
   }
 
+  /** A ready model's handle without taking a lease: for status reports, never for work. */
+  peek(key: string): T | undefined {
+    const entry = this.entries.get(key);
+    return entry?.state === 'ready' ? entry.loaded?.value : undefined;
+  }
+
   usedBytes(): number {
     let total = 0;
     for (const e of this.entries.values()) total += e.loaded?.sizeBytes ?? e.estimate;

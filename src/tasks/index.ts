@@ -9,6 +9,9 @@ import { EmbeddingService } from './embed/service.js';
 import { TextEmbeddingModel } from './embed/text-model.js';
 import { ModelsService } from './models/service.js';
 import type { ServedModel } from './served-model.js';
+import { type RuntimeStatus, runtimeStatus } from './status.js';
+import { gpuMemoryUsedBytes } from '../runtime/device.js';
+import type { PoolEvent } from '../runtime/pool.js';
 import { HubClient } from '../models/hub.js';
 import { ModelPuller } from '../models/pull.js';
 import { stat } from 'node:fs/promises';
@@ -21,11 +24,17 @@ export interface Tasks {
   models: ModelsService;
   /** Ready when the default text model is loaded, or on disk with no failed load since. */
   readiness(): Promise<{ ready: boolean; model: string | null; reason?: string }>;
+  /** Device, loaded models, queues, workers and pulls, from memory (no I/O). */
+  status(): RuntimeStatus;
+  /** GPU memory in use (nvidia-smi), undefined when it cannot be read. */
+  gpuMemoryBytes(): Promise<number | undefined>;
   close(): Promise<void>;
 }
 
 export interface TaskHooks {
   onBatch?(model: string, stats: RunStats): void;
+  onPoolEvent?(event: PoolEvent): void;
+  onPull?(outcome: 'success' | 'failed' | 'cancelled'): void;
 }
 
 /** Wires the model catalog, the shared pool and every task service from one Config. */
@@ -74,6 +83,7 @@ export function createTasks(config: Config, manifest: Manifest, log: Logger, hoo
       return { value: model, sizeBytes, dispose: () => model.dispose() };
     },
     onEvent: (event) => {
+      hooks.onPoolEvent?.(event);
       if (event.type === 'load_failed') {
         failedLoads.set(event.key, (event.error as Error).message);
         log.error({ model: event.key, err: event.error }, 'model load failed');
@@ -86,7 +96,7 @@ export function createTasks(config: Config, manifest: Manifest, log: Logger, hoo
   const failedLoads = new Map<string, string>();
   const embeddings = new EmbeddingService(catalog, pool, config.limits);
   const puller = new ModelPuller({ store, hub: new HubClient({ endpoint: config.hub.endpoint, token: config.hub.token }), log });
-  const models = new ModelsService(catalog, pool, puller, log, { defaultKeepAliveMs: config.keepAliveMs });
+  const models = new ModelsService(catalog, pool, puller, log, { defaultKeepAliveMs: config.keepAliveMs, onPullEnd: hooks.onPull });
   if (config.hub.autoPull) catalog.enableAutoPull((entry) => models.pullForRequest(entry), config.hub.pullWaitMs);
   const readiness = async () => {
     const entry = catalog.defaultModel('text-embedding');
@@ -98,7 +108,8 @@ export function createTasks(config: Config, manifest: Manifest, log: Logger, hoo
     const onDisk = await store.resolveComplete(entry.id, entry.revision, entry.files);
     return onDisk ? { ready: true, model: entry.id } : { ready: false, model: entry.id, reason: `${entry.id} is not downloaded` };
   };
-  return { catalog, pool, embeddings, models, readiness, close: () => pool.close() };
+  const status = () => runtimeStatus({ entries: pool.list(), handle: (key) => pool.peek(key), pulls: models.pulls(), runtime: config.runtime });
+  return { catalog, pool, embeddings, models, readiness, status, gpuMemoryBytes: () => gpuMemoryUsedBytes(), close: () => pool.close() };
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {

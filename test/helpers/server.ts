@@ -1,6 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import { join } from 'node:path';
 import { MAIN, ROOT } from './paths.js';
+import { recordAnswered } from './status-coverage.js';
 
 export interface LogLine {
   msg?: string;
@@ -24,13 +26,16 @@ export async function startServer(env: Record<string, string>, timeoutMs = 30_00
   const proc = spawn(process.execPath, [MAIN], {
     cwd: ROOT,
     // HF_ENDPOINT points at a closed loopback port unless a test brings its own hub: no test may reach the internet.
-    env: { ...process.env, HEARTH_HOST: '127.0.0.1', HEARTH_PORT: '0', HEARTH_LOG_LEVEL: 'info', HF_ENDPOINT: 'http://127.0.0.1:9', HF_TOKEN: '', ...env },
+    // HEARTH_KEYS_FILE: never the developer's data/keys.json (its keys would turn auth on); tests that want keys pass their own.
+    env: { ...process.env, HEARTH_HOST: '127.0.0.1', HEARTH_PORT: '0', HEARTH_LOG_LEVEL: 'info', HF_ENDPOINT: 'http://127.0.0.1:9', HF_TOKEN: '', HEARTH_KEYS_FILE: join(ROOT, '.cache', 'no-such-keys-file.json'), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const logs: LogLine[] = [];
   const stray: string[] = [];
   let exitCode: number | null | undefined;
   const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve((exitCode = code))));
+  // After stdio closed, so every access-log line is in: feeds the declared-vs-answered status report.
+  proc.once('close', () => recordAnswered(logs));
   for (const stream of [proc.stdout!, proc.stderr!]) {
     createInterface({ input: stream }).on('line', (line) => {
       try {

@@ -163,6 +163,6 @@ describe('bearer keys', () => {
     expect((await fetch(`${server.url}/ready`)).status).toBe(200);
     const lines = JSON.stringify(server.logs);
     expect(lines).not.toContain('sk-first');
-    expect(server.logs.some((l) => l.msg === 'request' && l.key === 'key-1')).toBe(true);
+    expect(server.logs.some((l) => l.msg === 'request' && l.key === 'env-1')).toBe(true);
   });
 });

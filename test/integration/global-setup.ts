@@ -4,7 +4,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
+import { openApiDocument } from '../helpers/app.js';
 import { CLI, MAIN, MODEL_DIRS, REFERENCE } from '../helpers/paths.js';
+import { readAnswered, resetAnswered, unanswered } from '../helpers/status-coverage.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -26,7 +28,23 @@ export default async function setup(project: TestProject): Promise<() => Promise
   execFileSync(process.execPath, [CLI, 'import', MODEL_DIRS.fp32, '--as', 'sentence-transformers/all-MiniLM-L6-v2'], { env, stdio: 'pipe' });
   execFileSync(process.execPath, [CLI, 'import', MODEL_DIRS.int8, '--as', 'Xenova/all-MiniLM-L6-v2'], { env, stdio: 'pipe' });
   project.provide('hfHome', hfHome);
+  resetAnswered();
   return async () => {
+    await reportStatusCoverage().catch((error) => console.warn(`status coverage report failed: ${(error as Error).message}`));
     await rm(hfHome, { recursive: true, force: true });
   };
+}
+
+/** Prints the documented statuses these integration tests never made a server answer (see status-coverage.ts). */
+async function reportStatusCoverage(): Promise<void> {
+  const answered = readAnswered();
+  if (answered.length === 0) return;
+  const { declared, missing } = unanswered((await openApiDocument()).paths, answered);
+  const byRoute = new Map<string, string[]>();
+  for (const key of missing) {
+    const [method, path, status] = key.split(' ');
+    byRoute.set(`${method} ${path}`, [...(byRoute.get(`${method} ${path}`) ?? []), status!]);
+  }
+  const lines = [...byRoute].map(([route, statuses]) => `  ${route}: ${statuses.join(', ')}`);
+  console.log(`status coverage: ${declared - missing.length} of ${declared} documented (route, status) pairs answered by these integration tests; never answered:\n${lines.join('\n')}`);
 }

@@ -9,9 +9,10 @@ export function accessLog(log: Logger): MiddlewareHandler<AppEnv> {
     const started = performance.now();
     c.set('log', log.child({ request_id: c.var.requestId }));
     await next();
-    let clientIp: string | undefined;
+    // The resolved client (X-Forwarded-For behind a trusted proxy) when the security middleware got that far.
+    let clientIp: string | undefined = c.var.clientIp;
     try {
-      clientIp = getConnInfo(c).remote.address;
+      clientIp ??= getConnInfo(c).remote.address;
     } catch {
       clientIp = undefined;
     }

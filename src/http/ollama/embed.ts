@@ -41,6 +41,7 @@ export function mountOllamaEmbed(app: OpenAPIHono<AppEnv>, tasks: Tasks): void {
         signal: c.req.raw.signal,
       });
       timingHeaders(c, result);
+      c.set('tokens', result.promptTokens);
       return c.json({
         model: body.model,
         embeddings: result.vectors.map((v) => Array.from(v)),
@@ -71,6 +72,7 @@ export function mountOllamaEmbed(app: OpenAPIHono<AppEnv>, tasks: Tasks): void {
       }
       const result = await tasks.embeddings.embed({ model: body.model, input: [body.prompt], keepAliveMs: keepAlive, normalize: 'never', signal: c.req.raw.signal });
       timingHeaders(c, result);
+      c.set('tokens', result.promptTokens);
       return c.json({ embedding: Array.from(result.vectors[0]!) });
     },
   );

@@ -33,6 +33,7 @@ export function mountOpenAIEmbeddings(app: OpenAPIHono<AppEnv>, tasks: Tasks): v
       signal: c.req.raw.signal,
     });
     timingHeaders(c, result);
+    c.set('tokens', result.promptTokens);
     c.header('x-truncated-inputs', String(result.truncatedInputs));
     const base64 = body.encoding_format === 'base64';
     return c.json({

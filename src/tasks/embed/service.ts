@@ -1,4 +1,5 @@
 import { invalidRequest } from '../../lib/errors.js';
+import type { Reservation } from '../../runtime/batcher.js';
 import type { ModelPool } from '../../runtime/pool.js';
 import type { ModelCatalog } from '../catalog.js';
 import type { ServedModel } from '../served-model.js';
@@ -59,9 +60,12 @@ export class EmbeddingService {
     const loadStarted = performance.now();
     const lease = await this.pool.acquire(resolved.id);
     const loadMs = performance.now() - loadStarted;
+    let reservation: Reservation | undefined;
     try {
       const model = lease.value;
       if (request.dimensions !== undefined) checkDimensions(request.dimensions, model.info.dimensions);
+      // Admission first: a full queue refuses before any tokenising; the room is held until embed().
+      reservation = model.reserve(texts.length);
       const { ids, fullLengths } = await model.tokenize(texts);
       const maxTokens = model.info.maxTokens;
       const truncatedInputs = fullLengths.filter((n) => n > maxTokens).length;
@@ -73,7 +77,7 @@ export class EmbeddingService {
       if (promptTokens > this.limits.maxRequestTokens) {
         throw invalidRequest(`request holds ${promptTokens} tokens; at most ${this.limits.maxRequestTokens} per request`, 'input');
       }
-      const batch = await model.embed(ids, request.signal);
+      const batch = await model.embed(ids, request.signal, reservation);
       const policy = request.normalize ?? 'model';
       const normalize = policy === 'always' || (policy === 'model' && model.info.normalize);
       const vectors = batch.outputs.map((v) => shape(v, request.dimensions, normalize));
@@ -88,6 +92,7 @@ export class EmbeddingService {
         loadMs,
       };
     } finally {
+      reservation?.release();
       lease.release(request.keepAliveMs);
     }
   }

@@ -43,6 +43,8 @@ export interface LoadedModelInfo {
 
 export interface ModelsOptions {
   defaultKeepAliveMs: number;
+  /** Once per download (however many callers shared it), with how it ended. */
+  onPullEnd?: (outcome: 'success' | 'failed' | 'cancelled') => void;
 }
 
 /** Model lifecycle: list, show, pull, unload, delete; the Ollama and Hearth routes both call this. */
@@ -132,17 +134,28 @@ export class ModelsService {
     };
     try {
       const model = await this.puller.pull(id, { revision: entry?.revision, files: entry?.files, signal: options.signal, onProgress: track });
-      if (!active.ended) this.log.info({ model: id, revision: model.revision, size_bytes: model.sizeBytes }, 'pull finished');
+      if (!active.ended) {
+        this.log.info({ model: id, revision: model.revision, size_bytes: model.sizeBytes }, 'pull finished');
+        this.options.onPullEnd?.('success');
+      }
       active.ended = true;
       return model;
     } catch (error) {
-      if (!active.ended) this.log.warn({ model: id, err: (error as Error).message }, 'pull failed');
+      if (!active.ended) {
+        this.log.warn({ model: id, err: (error as Error).message }, 'pull failed');
+        this.options.onPullEnd?.(options.signal?.aborted ? 'cancelled' : 'failed');
+      }
       active.ended = true;
       throw error;
     } finally {
       if (--active.callers === 0) this.activePulls.delete(id);
       this.catalog.forget(id);
     }
+  }
+
+  /** Downloads in progress: latest progress and how many callers wait on each. */
+  pulls(): Array<{ id: string; progress: PullProgress; callers: number }> {
+    return [...this.activePulls].map(([id, a]) => ({ id, progress: a.progress, callers: a.callers }));
   }
 
   /** Starts (or joins) a pull for a manifest model a request needs; see ModelCatalog's auto-pull. */

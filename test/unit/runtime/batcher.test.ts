@@ -219,6 +219,30 @@ describe('Batcher limits', () => {
     expect((await c).outputs).toEqual(['out:c0', 'out:c1']);
     expect(r.calls.flatMap((call) => ids(call.items)).filter((id) => /^b\d/.test(id))).toEqual([]);
   });
+
+  it('reserve(): admission holds room before the items exist, refuses at once when full, and an admitted submit is never refused', async () => {
+    const r = manualRunner();
+    const { batcher } = makeBatcher(r.run, { maxQueue: 4 });
+    const blocker = batcher.submit(items('blk', [1]));
+    await ticks();
+    const held = batcher.reserve(3); // e.g. while the request is being tokenised
+    expect(() => batcher.reserve(2)).toThrow(HearthError);
+    const refused = await rejection(batcher.submit(items('x', [1, 1])));
+    expect(refused.code).toBe('overloaded');
+    const other = batcher.reserve(1);
+    other.release();
+    other.release(); // idempotent
+    const admitted = batcher.submit(items('a', [1, 1, 1]), undefined, held);
+    expect(batcher.queued).toBe(3);
+    expect(() => batcher.reserve(2)).toThrow(HearthError);
+    const last = batcher.reserve(1);
+    last.release(); // a request that failed before submitting gives its room back
+    expect(() => batcher.reserve(1)).not.toThrow();
+    await r.complete(0);
+    await r.complete(1);
+    expect((await blocker).outputs).toEqual(['out:blk0']);
+    expect((await admitted).outputs).toHaveLength(3);
+  });
 });
 
 describe('Batcher fairness and grouping', () => {
