@@ -16,4 +16,6 @@ bash scripts/prepare-test-assets.sh
 npm run --silent build
 npm run --silent depcheck
 mkdir -p .cache
+# A full run (no file filter) also checks that every documented status was produced by some test.
+[ $# -eq 0 ] && export HEARTH_STATUS_GATE=1
 exec npx vitest run --reporter=default --reporter=json --outputFile.json=.cache/vitest-report.json "$@"
