@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { Agent, request } from 'node:http';
+import { type AddressInfo, createServer } from 'node:net';
 import { readFile } from 'node:fs/promises';
-import { createInterface } from 'node:readline';
 
 export const percentile = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 export const median = (xs: number[]): number => percentile([...xs].sort((a, b) => a - b), 50);
@@ -46,29 +46,39 @@ export interface BenchServer {
   stop(): Promise<void>;
 }
 
-/** Starts the built server as a child process and waits for its "listening" log line. */
+/** Starts the built server as a child process on a free port and waits until /health answers. */
 export async function startBenchServer(main: string, env: Record<string, string>): Promise<BenchServer> {
-  const proc = spawn(process.execPath, [main], { env: { ...process.env, HEARTH_HOST: '127.0.0.1', HEARTH_PORT: '0', HEARTH_LOG_LEVEL: 'info', ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
-  const port = await new Promise<number>((resolve, reject) => {
-    proc.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
-    createInterface({ input: proc.stdout! }).on('line', (line) => {
-      try {
-        const msg = JSON.parse(line);
-        if (msg.msg === 'hearth listening') resolve(msg.port);
-      } catch {
-        /* not a log line */
-      }
-    });
-  });
+  const port = await freePort();
+  const proc = spawn(process.execPath, [main], { env: { ...process.env, HEARTH_HOST: '127.0.0.1', HEARTH_PORT: String(port), HEARTH_LOG_LEVEL: 'info', ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
+  const url = `http://127.0.0.1:${port}`;
+  let exited = false;
+  proc.once('exit', () => (exited = true));
+  for (const deadline = Date.now() + 30_000; ; ) {
+    if (exited) throw new Error('server exited during start-up');
+    if (await httpCall(`${url}/health`, 'GET').then((r) => r.status === 200, () => false)) break;
+    if (Date.now() > deadline) throw new Error('server did not answer /health within 30 s');
+    await new Promise((r) => setTimeout(r, 50));
+  }
   return {
-    url: `http://127.0.0.1:${port}`,
+    url,
     proc,
     stop: async () => {
-      const exited = new Promise((r) => proc.once('exit', r));
+      const done = new Promise((r) => proc.once('exit', r));
       proc.kill('SIGTERM');
-      await exited;
+      await done;
     },
   };
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
 }
 
 export const fmt = (n: number, digits = 1): string => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a');
