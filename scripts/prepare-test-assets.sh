@@ -2,7 +2,9 @@
 # Build the Python-side test fixtures under .cache/ (idempotent; safe to re-run).
 #   .cache/venv/                         Python venv (torch CPU first, then test/python/requirements.txt)
 #   .cache/fixtures/models/              minilm-fp32 (safetensors + fp32 ONNX), minilm-int8, manifest-hints.json
-#   .cache/fixtures/reference/           sentence-transformers reference vectors + ONNX checks
+#   .cache/fixtures/models/tiny-clip/    tiny random-weight CLIP (safetensors, tokenizer, onnx/{vision,text}_model.onnx)
+#   .cache/fixtures/reference/           sentence-transformers reference vectors + ONNX checks, tiny-clip.json
+#   .cache/fixtures/images/              generated CLIP test images
 #   .cache/fixtures/tiktoken/            offline cache for Python tiktoken (built from node_modules/js-tiktoken)
 # Needs: python3 (3.11), node + node_modules (run `npm ci` first). Network: package registries only.
 #   --models-only   stop after the model folders (what `npm start` needs on a machine with no hub access)
@@ -66,6 +68,17 @@ else
   log "models up to date"
 fi
 
+# b2. tiny random-weight CLIP (real architecture) with its ONNX graphs; rebuilt if the models step wiped it
+clip_key="$venv_hash $(hash_of test/python/make_tiny_clip.py)"
+if needs tiny-clip "$clip_key" || [[ ! -f $FIX/models/tiny-clip/onnx/vision_model.onnx ]]; then
+  log "building tiny-clip"
+  rm -f "$STAMPS/clip-reference"
+  "$PY" test/python/make_tiny_clip.py
+  done_step tiny-clip "$clip_key"
+else
+  log "tiny-clip up to date"
+fi
+
 if (( MODELS_ONLY )); then
   log "done in $((SECONDS - start))s (models only)"
   exit 0
@@ -80,6 +93,16 @@ if needs reference "$ref_key" || [[ ! -f $FIX/reference/minilm.json ]]; then
   done_step reference "$ref_key"
 else
   log "reference embeddings up to date"
+fi
+
+# c2. CLIP test images + reference pixel_values/image_embeds (after c, which clears reference/)
+clip_ref_key="$clip_key $(hash_of test/python/clip_reference.py)"
+if needs clip-reference "$clip_ref_key" || [[ ! -f $FIX/reference/tiny-clip.json ]]; then
+  log "computing CLIP reference"
+  "$PY" test/python/clip_reference.py
+  done_step clip-reference "$clip_ref_key"
+else
+  log "CLIP reference up to date"
 fi
 
 # d. tiktoken cache (ranks from node_modules/js-tiktoken)

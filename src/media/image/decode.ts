@@ -1,5 +1,6 @@
 import sharp, { type Metadata, type OutputInfo } from 'sharp';
 import { HearthError, invalidRequest } from '../../lib/errors.js';
+import { cmykToRgbPil } from './cmyk.js';
 import { type ImageFormat, isImageFormat, sniffImage } from './sniff.js';
 import { type ImageFetchOptions, type ImageInput, imageBytes } from './source.js';
 
@@ -84,7 +85,13 @@ export async function decodeImage(input: ImageInput, options: DecodeImageOptions
   if (meta.width * height > options.maxPixels) throw tooManyPixels(options, meta.width, height);
   let out: { data: Buffer; info: OutputInfo };
   try {
-    out = await image.toColourspace('srgb').raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
+    // CMYK is converted as Pillow's convert('RGB') does (no ICC), not by libvips' colour
+    // management: the model references all open images with PIL, and the two differ by up to ~30/255.
+    const cmyk = meta.space === 'cmyk';
+    // The CMYK pipeline keeps the stored values (Adobe inversion undone, as Pillow reads them).
+    const pipeline = cmyk ? image.pipelineColourspace('cmyk').toColourspace('cmyk') : image.toColourspace('srgb');
+    out = await pipeline.raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
+    if (cmyk) out = { data: cmykToRgbPil(out.data, out.info.channels), info: { ...out.info, channels: 3 } };
   } catch (error) {
     throw sharpError(error, options);
   }

@@ -1,5 +1,6 @@
 /** Image input: the only place images are decoded. */
 export { type DecodeImageOptions, type DecodedImage, type ImageLimits, decodeImage } from './decode.js';
-export { toRgb } from './rgb.js';
+export { type ClipPreprocessConfig, clipPixelValues, clipPreprocessConfig } from './clip-preprocess.js';
+export { flattenOnWhite, toRgb } from './rgb.js';
 export { IMAGE_FORMATS, type ImageFormat, type SniffedType, sniffImage } from './sniff.js';
 export { type ImageFetchOptions, type ImageInput, imageBytes } from './source.js';

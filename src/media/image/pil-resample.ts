@@ -1,0 +1,138 @@
+/**
+ * Pillow's bicubic resize (libImaging/Resample.c), bit for bit, because CLIP-family processors
+ * resize with PIL and a different kernel moves the pixels (libvips' cubic/mitchell do not match).
+ * Separable: a horizontal pass, rounded to 8 bits, then a vertical pass. Each output pixel is a
+ * fixed-point (22 fractional bits) weighted sum of the input pixels under the filter, whose
+ * support is widened by the scale factor when downscaling (that widening is the antialiasing).
+ */
+
+const PRECISION_BITS = 32 - 8 - 2;
+const ONE = 2 ** PRECISION_BITS;
+const HALF = 2 ** (PRECISION_BITS - 1);
+const MAX = 2 ** (PRECISION_BITS + 8);
+const SUPPORT = 2;
+
+// Keys' cubic with a = -0.5, as Pillow's bicubic_filter.
+function bicubic(x: number): number {
+  const a = -0.5;
+  if (x < 0) x = -x;
+  if (x < 1) return ((a + 2) * x - (a + 3)) * x * x + 1;
+  if (x < 2) return (((x - 5) * x + 8) * x - 4) * a;
+  return 0;
+}
+
+interface Coeffs {
+  /** Per output pixel: first input index and how many inputs it reads. */
+  first: Int32Array;
+  count: Int32Array;
+  ksize: number;
+  /** Fixed-point weights, ksize per output pixel. */
+  weights: Int32Array;
+}
+
+/** precompute_coeffs + normalize_coeffs_8bpc, for output pixels [from, from + n) of an inSize → outSize resize. */
+function coefficients(inSize: number, outSize: number, from: number, n: number): Coeffs {
+  const scale = inSize / outSize;
+  const filterScale = Math.max(scale, 1);
+  const support = SUPPORT * filterScale;
+  const ksize = Math.ceil(support) * 2 + 1;
+  const first = new Int32Array(n);
+  const count = new Int32Array(n);
+  const weights = new Int32Array(n * ksize);
+  const k = new Float64Array(ksize);
+  for (let i = 0; i < n; i++) {
+    const center = (from + i + 0.5) * scale;
+    const xmin = Math.max(0, Math.trunc(center - support + 0.5));
+    const xmax = Math.min(inSize, Math.trunc(center + support + 0.5)) - xmin;
+    let sum = 0;
+    for (let x = 0; x < xmax; x++) {
+      k[x] = bicubic((x + xmin - center + 0.5) / filterScale);
+      sum += k[x]!;
+    }
+    for (let x = 0; x < xmax; x++) {
+      const w = sum !== 0 ? k[x]! / sum : k[x]!;
+      // C's (int) cast truncates toward zero; Pillow rounds half away from zero before it.
+      weights[i * ksize + x] = Math.trunc(w < 0 ? -0.5 + w * ONE : 0.5 + w * ONE);
+    }
+    first[i] = xmin;
+    count[i] = xmax;
+  }
+  return { first, count, ksize, weights };
+}
+
+function clip8(acc: number): number {
+  if (acc >= MAX) return 255;
+  if (acc <= 0) return 0;
+  return Math.floor(acc / ONE);
+}
+
+export interface ResampleWindow {
+  /** Full resized size. */
+  width: number;
+  height: number;
+  /** The part of the resized image to produce (e.g. a centre crop); the pixels are those of the full resize. */
+  left: number;
+  top: number;
+  cropWidth: number;
+  cropHeight: number;
+}
+
+/**
+ * Pillow's `Image.resize(size, Image.BICUBIC)` of 8-bit interleaved pixels, cut to `window`.
+ * Only the window is computed; its pixels equal those of resizing the whole image and then cropping.
+ */
+export function resizeBicubicPil(src: Uint8Array, width: number, height: number, channels: number, window: ResampleWindow): Uint8Array {
+  const { left, top, cropWidth: outW, cropHeight: outH } = window;
+  // Pillow skips a pass whose size does not change (the kernel is the identity there anyway).
+  const needH = window.width !== width;
+  const needV = window.height !== height;
+
+  const v = needV ? coefficients(height, window.height, top, outH) : null;
+  // Input rows the vertical pass reads.
+  const rowFrom = v ? v.first[0]! : top;
+  const rowTo = v ? v.first[outH - 1]! + v.count[outH - 1]! : top + outH;
+
+  let mid: Uint8Array;
+  let midStride: number;
+  if (needH) {
+    const h = coefficients(width, window.width, left, outW);
+    midStride = outW * channels;
+    mid = new Uint8Array((rowTo - rowFrom) * midStride);
+    for (let y = rowFrom; y < rowTo; y++) {
+      const inRow = y * width * channels;
+      const outRow = (y - rowFrom) * midStride;
+      for (let x = 0; x < outW; x++) {
+        const xmin = h.first[x]!;
+        const n = h.count[x]!;
+        const kOff = x * h.ksize;
+        for (let c = 0; c < channels; c++) {
+          let acc = HALF;
+          for (let i = 0; i < n; i++) acc += src[inRow + (xmin + i) * channels + c]! * h.weights[kOff + i]!;
+          mid[outRow + x * channels + c] = clip8(acc);
+        }
+      }
+    }
+  } else {
+    // Columns untouched: keep the window's columns of the needed rows.
+    midStride = outW * channels;
+    mid = new Uint8Array((rowTo - rowFrom) * midStride);
+    for (let y = rowFrom; y < rowTo; y++) {
+      const start = (y * width + left) * channels;
+      mid.set(src.subarray(start, start + midStride), (y - rowFrom) * midStride);
+    }
+  }
+
+  if (!v) return mid;
+  const out = new Uint8Array(outH * midStride);
+  for (let y = 0; y < outH; y++) {
+    const ymin = v.first[y]! - rowFrom;
+    const n = v.count[y]!;
+    const kOff = y * v.ksize;
+    for (let xc = 0; xc < midStride; xc++) {
+      let acc = HALF;
+      for (let i = 0; i < n; i++) acc += mid[(ymin + i) * midStride + xc]! * v.weights[kOff + i]!;
+      out[y * midStride + xc] = clip8(acc);
+    }
+  }
+  return out;
+}
