@@ -14,6 +14,8 @@ const ManifestModel = z
     files: z.array(z.string().min(1)).min(1),
     /** The ONNX graph inside the repo the runtime loads (one of `files`). */
     onnx: z.string(),
+    /** image-embedding (CLIP) only: the text graph; `onnx` is then the vision graph. */
+    onnx_text: z.string().optional(),
     /** Overrides for what the sentence-transformers config says. */
     pooling: z.enum(['mean', 'cls', 'last']).optional(),
     normalize: z.boolean().optional(),
@@ -25,7 +27,9 @@ const ManifestModel = z
     default: z.boolean().default(false),
     description: z.string().optional(),
   })
-  .refine((m) => m.files.includes(m.onnx), { message: '"onnx" must be one of "files"', path: ['onnx'] });
+  .refine((m) => m.files.includes(m.onnx), { message: '"onnx" must be one of "files"', path: ['onnx'] })
+  .refine((m) => m.onnx_text === undefined || m.files.includes(m.onnx_text), { message: '"onnx_text" must be one of "files"', path: ['onnx_text'] })
+  .refine((m) => (m.task === 'image-embedding') === (m.onnx_text !== undefined), { message: 'image-embedding models need "onnx_text" (and only they have it)', path: ['onnx_text'] });
 
 export const ManifestSchema = z.object({ models: z.array(ManifestModel) });
 

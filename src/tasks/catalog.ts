@@ -11,10 +11,14 @@ export interface ResolvedModel {
   entry: ManifestEntry | undefined;
   snapshotDir: string;
   onnxFile: string;
+  /** image-embedding only: the text graph (onnxFile is the vision graph). */
+  textOnnxFile?: string;
 }
 
 /** Files that make a cached repo we have no manifest entry for servable as a text embedder. */
 const TEXT_ONNX_CANDIDATES = ['onnx/model.onnx', 'model.onnx', 'onnx/model_quantized.onnx'];
+/** A cached repo with both of transformers.js' CLIP graphs (and a tokenizer) is servable as image-embedding. */
+const CLIP_GRAPHS = { vision: 'onnx/vision_model.onnx', text: 'onnx/text_model.onnx' } as const;
 
 /**
  * Turns the name a client sent into a model on disk: a manifest id or alias,
@@ -53,6 +57,31 @@ export class ModelCatalog {
     return found;
   }
 
+  /**
+   * For /v1/embeddings, which serves both embedding tasks: the manifest entry's task, else
+   * image-embedding for a cached repo holding the CLIP graphs, else text-embedding.
+   */
+  async resolveEmbedding(name: string): Promise<ResolvedModel> {
+    return this.resolve(name, await this.embeddingTask(name));
+  }
+
+  async embeddingTask(name: string): Promise<Task> {
+    const entry = this.manifest.find(name);
+    if (entry) return entry.task === 'image-embedding' ? 'image-embedding' : 'text-embedding';
+    // A resolution kept in the LRU answers without touching the filesystem again.
+    for (const task of ['image-embedding', 'text-embedding'] as const) if (this.resolved.has(`${task}\0${name}`)) return task;
+    const id = name.replace(/:latest$/i, '');
+    if (!isPlausibleModelName(name) || !isValidRepoId(id)) return 'text-embedding';
+    return (await this.cachedClip(id)) ? 'image-embedding' : 'text-embedding';
+  }
+
+  private async cachedClip(id: string): Promise<string | undefined> {
+    const snapshotDir = await this.store.snapshotDir(id);
+    if (!snapshotDir) return undefined;
+    for (const file of ['tokenizer.json', CLIP_GRAPHS.vision, CLIP_GRAPHS.text]) if (!(await this.store.filePath(snapshotDir, file))) return undefined;
+    return snapshotDir;
+  }
+
   /** Drops cached resolutions of a model after it was imported, pulled or deleted. */
   forget(id?: string): void {
     if (id === undefined) return this.resolved.clear();
@@ -74,7 +103,7 @@ export class ModelCatalog {
           param: 'model',
         });
       }
-      return { id: entry.id, task, entry, snapshotDir, onnxFile: entry.onnx };
+      return { id: entry.id, task, entry, snapshotDir, onnxFile: entry.onnx, textOnnxFile: entry.onnx_text };
     }
     const id = name.replace(/:latest$/i, '');
     // A name with a slash is a hub id: a malformed one is a bad request, not an unknown model.
@@ -86,6 +115,10 @@ export class ModelCatalog {
           if (await this.store.filePath(snapshotDir, onnxFile)) return { id, task, entry: undefined, snapshotDir, onnxFile };
         }
       }
+    }
+    if (task === 'image-embedding' && isValidRepoId(id)) {
+      const snapshotDir = await this.cachedClip(id);
+      if (snapshotDir) return { id, task, entry: undefined, snapshotDir, onnxFile: CLIP_GRAPHS.vision, textOnnxFile: CLIP_GRAPHS.text };
     }
     throw this.notFound(name, task);
   }

@@ -7,6 +7,7 @@ import { ModelPool } from '../runtime/pool.js';
 import { ModelCatalog } from './catalog.js';
 import { EmbeddingService } from './embed/service.js';
 import { TextEmbeddingModel } from './embed/text-model.js';
+import { ClipEmbeddingModel } from './image/clip-model.js';
 import { ModelsService } from './models/service.js';
 import type { ServedModel } from './served-model.js';
 import { type RuntimeStatus, runtimeStatus } from './status.js';
@@ -44,43 +45,51 @@ export function createTasks(config: Config, manifest: Manifest, log: Logger, hoo
   // Resolution happens before acquire, so the loader re-resolves by id (cheap fs checks).
   const resolveById = async (id: string) => {
     const entry = manifest.find(id);
-    return catalog.resolve(id, entry?.task ?? 'text-embedding');
+    return catalog.resolve(id, entry?.task ?? (await catalog.embeddingTask(id)));
+  };
+  // Every graph the model runs counts against the memory budget (CLIP has two).
+  const onnxBytes = async (resolved: Awaited<ReturnType<typeof resolveById>>) => {
+    const files = [resolved.onnxFile, ...(resolved.textOnnxFile ? [resolved.textOnnxFile] : [])];
+    const sizes = await Promise.all(files.map(async (f) => (await stat(join(resolved.snapshotDir, f))).size));
+    return sizes.reduce((a, b) => a + b, 0);
   };
   const pool: ModelPool<ServedModel> = new ModelPool<ServedModel>({
     budgetBytes: config.maxModelMemoryBytes,
     defaultKeepAliveMs: config.keepAliveMs,
-    estimateBytes: async (id) => {
-      const resolved = await resolveById(id);
-      return (await stat(join(resolved.snapshotDir, resolved.onnxFile))).size;
-    },
+    estimateBytes: async (id) => onnxBytes(await resolveById(id)),
     loader: async (id) => {
       const resolved = await resolveById(id);
-      const model = await withTimeout(
-        TextEmbeddingModel.load(
-          {
-            key: id,
-            snapshotDir: resolved.snapshotDir,
-            onnxFile: resolved.onnxFile,
-            overrides: { pooling: resolved.entry?.pooling, normalize: resolved.entry?.normalize, maxTokens: resolved.entry?.max_tokens },
-          },
-          config.runtime,
-          config.batching,
-          {
-            onBroken: () => {
-              log.error({ model: id }, 'model worker died; unloading');
-              pool.invalidate(id);
-            },
-            onRun: (stats) => {
-              log.debug({ model: id, batch_size: stats.size, padded_tokens: stats.paddedCost, tokens: stats.realCost, ms: Math.round(stats.ms * 100) / 100, queued: stats.queued }, 'batch');
-              hooks.onBatch?.(id, stats);
-            },
-          },
-        ),
-        config.loadTimeoutMs,
-        `loading ${id} took longer than ${config.loadTimeoutMs} ms`,
-      );
-      const sizeBytes = (await stat(join(resolved.snapshotDir, resolved.onnxFile))).size;
-      return { value: model, sizeBytes, dispose: () => model.dispose() };
+      const modelHooks = {
+        onBroken: () => {
+          log.error({ model: id }, 'model worker died; unloading');
+          pool.invalidate(id);
+        },
+        onRun: (stats: RunStats) => {
+          log.debug({ model: id, batch_size: stats.size, padded_tokens: stats.paddedCost, tokens: stats.realCost, ms: Math.round(stats.ms * 100) / 100, queued: stats.queued }, 'batch');
+          hooks.onBatch?.(id, stats);
+        },
+      };
+      const loading: Promise<ServedModel> =
+        resolved.task === 'image-embedding' && resolved.textOnnxFile
+          ? ClipEmbeddingModel.load(
+              { key: id, snapshotDir: resolved.snapshotDir, visionOnnxFile: resolved.onnxFile, textOnnxFile: resolved.textOnnxFile, maxTokens: resolved.entry?.max_tokens },
+              config.runtime,
+              config.batching,
+              modelHooks,
+            )
+          : TextEmbeddingModel.load(
+              {
+                key: id,
+                snapshotDir: resolved.snapshotDir,
+                onnxFile: resolved.onnxFile,
+                overrides: { pooling: resolved.entry?.pooling, normalize: resolved.entry?.normalize, maxTokens: resolved.entry?.max_tokens },
+              },
+              config.runtime,
+              config.batching,
+              modelHooks,
+            );
+      const model = await withTimeout(loading, config.loadTimeoutMs, `loading ${id} took longer than ${config.loadTimeoutMs} ms`);
+      return { value: model, sizeBytes: await onnxBytes(resolved), dispose: () => model.dispose() };
     },
     onEvent: (event) => {
       hooks.onPoolEvent?.(event);
@@ -94,7 +103,7 @@ export function createTasks(config: Config, manifest: Manifest, log: Logger, hoo
     },
   });
   const failedLoads = new Map<string, string>();
-  const embeddings = new EmbeddingService(catalog, pool, config.limits);
+  const embeddings = new EmbeddingService(catalog, pool, config.limits, { ...config.images, fetch: config.egress });
   const puller = new ModelPuller({ store, hub: new HubClient({ endpoint: config.hub.endpoint, token: config.hub.token }), log });
   const models = new ModelsService(catalog, pool, puller, log, { defaultKeepAliveMs: config.keepAliveMs, onPullEnd: hooks.onPull });
   if (config.hub.autoPull) catalog.enableAutoPull((entry) => models.pullForRequest(entry), config.hub.pullWaitMs);

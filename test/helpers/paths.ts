@@ -6,7 +6,12 @@ export const FIXTURES = join(ROOT, '.cache', 'fixtures');
 export const MODEL_DIRS = {
   fp32: join(FIXTURES, 'models', 'minilm-fp32'),
   int8: join(FIXTURES, 'models', 'minilm-int8'),
+  tinyClip: join(FIXTURES, 'models', 'tiny-clip'),
 };
+/** Imported by the integration setup under this id (cache-only: no manifest entry). */
+export const TINY_CLIP_ID = 'hearth-test/tiny-clip';
+export const CLIP_REFERENCE = join(FIXTURES, 'reference', 'tiny-clip.json');
+export const IMAGES = join(FIXTURES, 'images');
 export const REFERENCE = join(FIXTURES, 'reference', 'minilm.json');
 export const TIKTOKEN_CACHE = join(FIXTURES, 'tiktoken');
 export const PYTHON = join(ROOT, '.cache', 'venv', 'bin', 'python');

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { openApiDocument } from '../helpers/app.js';
-import { CLI, MAIN, MODEL_DIRS, REFERENCE } from '../helpers/paths.js';
+import { CLI, CLIP_REFERENCE, MAIN, MODEL_DIRS, REFERENCE, TINY_CLIP_ID } from '../helpers/paths.js';
 import { readAnswered, resetAnswered, unanswered } from '../helpers/status-coverage.js';
 
 declare module 'vitest' {
@@ -17,16 +17,17 @@ declare module 'vitest' {
 /**
  * Builds a fresh HF hub cache for the run with the real `hearth import` path:
  * the fp32 export as sentence-transformers/all-MiniLM-L6-v2 and the int8 ONNX
- * as Xenova/all-MiniLM-L6-v2. Assets come from scripts/prepare-test-assets.sh.
+ * as Xenova/all-MiniLM-L6-v2, and the tiny CLIP as hearth-test/tiny-clip. Assets come from scripts/prepare-test-assets.sh.
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  for (const path of [MAIN, MODEL_DIRS.fp32, MODEL_DIRS.int8, REFERENCE]) {
+  for (const path of [MAIN, MODEL_DIRS.fp32, MODEL_DIRS.int8, MODEL_DIRS.tinyClip, REFERENCE, CLIP_REFERENCE]) {
     if (!existsSync(path)) throw new Error(`missing ${path}: run \`npm test\` (it builds and prepares the test assets)`);
   }
   const hfHome = await mkdtemp(join(tmpdir(), 'hearth-test-hf-'));
   const env = { ...process.env, HF_HOME: hfHome };
   execFileSync(process.execPath, [CLI, 'import', MODEL_DIRS.fp32, '--as', 'sentence-transformers/all-MiniLM-L6-v2'], { env, stdio: 'pipe' });
   execFileSync(process.execPath, [CLI, 'import', MODEL_DIRS.int8, '--as', 'Xenova/all-MiniLM-L6-v2'], { env, stdio: 'pipe' });
+  execFileSync(process.execPath, [CLI, 'import', MODEL_DIRS.tinyClip, '--as', TINY_CLIP_ID], { env, stdio: 'pipe' });
   project.provide('hfHome', hfHome);
   resetAnswered();
   return async () => {

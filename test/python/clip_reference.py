@@ -3,6 +3,7 @@
   .cache/fixtures/images/*.{png,jpg,webp,gif}      24 deterministic images (sizes, modes, alpha, EXIF, CMYK, ...)
   .cache/fixtures/reference/tiny-clip.json         per image: pixel_values stats + image_embeds (torch)
   .cache/fixtures/reference/tiny-clip/<name>.npy   per image: the full pixel_values, float32 [3,224,224]
+  tiny-clip.json "texts"                           per string: input_ids + text_embeds (get_text_features, padding, truncation 77)
 
 The reference is what a transformers user gets from `processor(images=Image.open(f))`, with one change:
 EXIF orientation. transformers' image processors do NOT apply it (CLIPImageProcessorPil takes the PIL
@@ -29,7 +30,7 @@ from pathlib import Path
 import numpy as np
 import torch
 from PIL import Image, ImageDraw, ImageFont, ImageOps
-from transformers import CLIPImageProcessorPil, CLIPModel
+from transformers import CLIPImageProcessorPil, CLIPModel, CLIPTokenizerFast
 from transformers.image_utils import load_image
 
 MODEL = Path(".cache/fixtures/models/tiny-clip")
@@ -147,6 +148,32 @@ def make_images() -> list[str]:
     ]
 
 
+TEXTS = [
+    "a photo of a cat",
+    "A diagram of the Hearth request path",
+    "the quick brown fox jumps over the lazy dog",
+    "",
+    "x",
+    "Ünïcödé façade — naïve café 東京 🙂",
+    "UPPER and lower CASE, punctuation!?;:",
+    "numbers 0123456789 and 3.14159",
+    "  leading and trailing spaces  ",
+    " ".join(["a long caption that runs past the seventy-seven token limit"] * 12),
+]
+
+
+def text_entries(model: CLIPModel) -> list[dict]:
+    tokenizer = CLIPTokenizerFast.from_pretrained(str(MODEL))
+    enc = tokenizer(TEXTS, padding=True, truncation=True, max_length=77, return_tensors="pt")
+    with torch.no_grad():
+        out = model.get_text_features(input_ids=enc["input_ids"], attention_mask=enc["attention_mask"])
+    emb = (out.pooler_output if hasattr(out, "pooler_output") else out).numpy()
+    return [
+        {"text": t, "input_ids": [int(i) for i, m in zip(ids, mask) if m], "text_embeds": [float(v) for v in e]}
+        for t, ids, mask, e in zip(TEXTS, enc["input_ids"].tolist(), enc["attention_mask"].tolist(), emb)
+    ]
+
+
 def main() -> None:
     names = make_images()
     shutil.rmtree(NPY, ignore_errors=True)
@@ -183,9 +210,10 @@ def main() -> None:
         "processor": "CLIPImageProcessorPil (transformers PIL backend), inputs ImageOps.exif_transpose(Image.open(file))",
         "alpha": "processor: composited onto white; load_image entries: alpha dropped (convert('RGB'))",
         "images": entries,
+        "texts": text_entries(model),
     }
     (REF / "tiny-clip.json").write_text(json.dumps(out, indent=1) + "\n")
-    log(f"{len(entries)} images, {sum('load_image' in e for e in entries)} with alpha")
+    log(f"{len(entries)} images, {sum('load_image' in e for e in entries)} with alpha, {len(out['texts'])} texts")
 
 
 if __name__ == "__main__":

@@ -29,6 +29,7 @@ export function mountOpenAIEmbeddings(app: OpenAPIHono<AppEnv>, tasks: Tasks): v
       input: body.input,
       dimensions: body.dimensions,
       truncate: body.truncate,
+      modality: body.modality,
       keepAliveMs: keepAliveMs(body.keep_alive),
       signal: c.req.raw.signal,
     });

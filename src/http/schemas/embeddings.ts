@@ -13,6 +13,10 @@ export const EmbeddingsRequest = z
     encoding_format: z.enum(['float', 'base64'], { error: "'encoding_format' must be 'float' or 'base64'" }).optional(),
     dimensions: z.number().int().positive().optional().openapi({ description: 'Keep the first n dimensions and re-normalise' }),
     user: z.string().optional(),
+    modality: z
+      .enum(['text', 'image'], { error: "'modality' must be 'text' or 'image'" })
+      .optional()
+      .openapi({ description: "Hearth/Infinity, image-embedding models: 'image' makes every input an image (data URL, base64 or http(s) URL); default: text, except data:image/… URIs" }),
     truncate: z.boolean().optional().openapi({ description: 'Hearth: default true; false makes over-long input an error' }),
     keep_alive: z.union([z.number(), z.string()]).optional().openapi({ description: 'Hearth/Ollama: how long the model stays loaded after this request' }),
   })

@@ -1,9 +1,14 @@
-import { invalidRequest } from '../../lib/errors.js';
+import { HearthError, invalidRequest } from '../../lib/errors.js';
+import type { DecodeImageOptions } from '../../media/image/index.js';
 import type { Reservation } from '../../runtime/batcher.js';
 import type { ModelPool } from '../../runtime/pool.js';
 import type { ModelCatalog } from '../catalog.js';
+import { clipEmbed } from '../image/clip-embed.js';
+import { ClipEmbeddingModel } from '../image/clip-model.js';
+import type { Modality } from '../image/clip-inputs.js';
 import type { ServedModel } from '../served-model.js';
 import { inputsToTexts } from './inputs.js';
+import { TextEmbeddingModel } from './text-model.js';
 import { normalizeRows } from './pooling.js';
 
 export interface EmbedRequest {
@@ -20,6 +25,8 @@ export interface EmbedRequest {
    * 'always': Ollama's /api/embed; 'never': Ollama's legacy /api/embeddings (raw pooled vector).
    */
   normalize?: 'model' | 'always' | 'never';
+  /** Image-embedding models only: 'image' makes every item an image (Infinity's convention). */
+  modality?: Modality;
   signal?: AbortSignal;
 }
 
@@ -39,12 +46,14 @@ export interface EmbedLimits {
   maxRequestTokens: number;
 }
 
-/** Text embeddings: validates, tokenises, batches and shapes vectors; knows nothing of HTTP. */
+/** Text and CLIP embeddings: validates, tokenises, batches and shapes vectors; knows nothing of HTTP. */
 export class EmbeddingService {
   constructor(
     private readonly catalog: ModelCatalog,
     private readonly pool: ModelPool<ServedModel>,
     private readonly limits: EmbedLimits,
+    /** How image inputs are decoded and fetched (image limits + egress). */
+    private readonly images: Omit<DecodeImageOptions, 'signal'>,
   ) {}
 
   preload(name: string, keepAliveMs?: number): Promise<{ modelId: string; loadMs: number }> {
@@ -52,6 +61,8 @@ export class EmbeddingService {
   }
 
   async embed(request: EmbedRequest): Promise<EmbedResult> {
+    if ((await this.catalog.embeddingTask(request.model)) === 'image-embedding') return this.embedClip(request);
+    if (request.modality === 'image') throw invalidRequest("modality 'image' needs an image-embedding model (e.g. clip)", 'modality');
     const texts = await inputsToTexts(request.input, request.model, this.limits.maxInputs);
     const resolved = await this.catalog.resolve(request.model, 'text-embedding');
     const knownDims = resolved.entry?.dimensions;
@@ -63,6 +74,7 @@ export class EmbeddingService {
     let reservation: Reservation | undefined;
     try {
       const model = lease.value;
+      if (!(model instanceof TextEmbeddingModel)) throw new HearthError('internal_error', `model ${resolved.id} is not a text embedder`);
       if (request.dimensions !== undefined) checkDimensions(request.dimensions, model.info.dimensions);
       // Admission first: a full queue refuses before any tokenising; the room is held until embed().
       reservation = model.reserve(texts.length);
@@ -96,11 +108,28 @@ export class EmbeddingService {
       lease.release(request.keepAliveMs);
     }
   }
+
+  private async embedClip(request: EmbedRequest): Promise<EmbedResult> {
+    const resolved = await this.catalog.resolve(request.model, 'image-embedding');
+    if (request.dimensions !== undefined && resolved.entry) checkDimensions(request.dimensions, resolved.entry.dimensions);
+    const loadStarted = performance.now();
+    const lease = await this.pool.acquire(resolved.id);
+    const loadMs = performance.now() - loadStarted;
+    try {
+      const model = lease.value;
+      if (!(model instanceof ClipEmbeddingModel)) throw new HearthError('internal_error', `model ${resolved.id} is not a CLIP model`);
+      if (request.dimensions !== undefined) checkDimensions(request.dimensions, model.info.dimensions);
+      const result = await clipEmbed(model, request, this.limits, this.images);
+      return { ...result, model: request.model, modelId: resolved.id, loadMs };
+    } finally {
+      lease.release(request.keepAliveMs);
+    }
+  }
 }
 
 /** Loading without inputs: Ollama clients preload with an empty request; keep_alive 0 unloads instead. */
 export async function preload(catalog: ModelCatalog, pool: ModelPool<ServedModel>, name: string, keepAliveMs: number | undefined): Promise<{ modelId: string; loadMs: number }> {
-  const resolved = await catalog.resolve(name, 'text-embedding');
+  const resolved = await catalog.resolveEmbedding(name);
   if (keepAliveMs === 0) {
     await pool.unload(resolved.id);
     return { modelId: resolved.id, loadMs: 0 };
