@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cosine } from '../../helpers/vectors.js';
 import { clipPixelValues, clipPreprocessConfig, decodeImage } from '../../../src/media/image/index.js';
 import { createSession, ort } from '../../../src/runtime/onnx.js';
 import { FIXTURES } from '../../helpers/paths.js';
@@ -38,17 +39,6 @@ const maxAbsDiff = (a: Float32Array, b: Float32Array) => {
   return worst;
 };
 
-const cosine = (a: ArrayLike<number>, b: ArrayLike<number>) => {
-  let dot = 0;
-  let na = 0;
-  let nb = 0;
-  for (let i = 0; i < a.length; i++) {
-    dot += a[i]! * b[i]!;
-    na += a[i]! * a[i]!;
-    nb += b[i]! * b[i]!;
-  }
-  return dot / Math.sqrt(na * nb);
-};
 
 describe.skipIf(SKIP)('CLIP preprocessing equals CLIPImageProcessor; embeddings equal CLIPModel', () => {
   let images: Entry[] = [];

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { type BatcherOptions, Batcher, type RunStats } from '../../../src/runtime/batcher.js';
 import { HearthError } from '../../../src/lib/errors.js';
+import { rng } from '../../helpers/rng.js';
 
 const flush = () => new Promise<void>((resolve) => setImmediate(resolve));
 const ticks = async (n = 3) => {
@@ -73,17 +74,6 @@ async function rejection(promise: Promise<unknown>): Promise<HearthError> {
   return error as HearthError;
 }
 
-/** mulberry32: a small seeded PRNG so "random" cases are the same on every run. */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('Batcher merging and ordering', () => {
   it('merges requests that arrive while a run is in flight into the next run', async () => {

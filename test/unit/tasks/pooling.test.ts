@@ -1,17 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { normalizeRows, pool } from '../../../src/tasks/embed/pooling.js';
+import { rng } from '../../helpers/rng.js';
 
-/** mulberry32: seeded, so every run sees the same "random" data. */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const BATCH = 5;
 const SEQ = 7;
