@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { rejection } from '../../helpers/rejection.js';
 import { type BatcherOptions, Batcher, type RunStats } from '../../../src/runtime/batcher.js';
 import { HearthError } from '../../../src/lib/errors.js';
 import { rng } from '../../helpers/rng.js';
@@ -63,16 +64,6 @@ function track<T>(promise: Promise<T>) {
   return state;
 }
 
-async function rejection(promise: Promise<unknown>): Promise<HearthError> {
-  const error = await promise.then(
-    () => {
-      throw new Error('expected a rejection');
-    },
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(HearthError);
-  return error as HearthError;
-}
 
 
 describe('Batcher merging and ordering', () => {

@@ -1,4 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
+import { rejection } from '../../helpers/rejection.js';
 import { HearthError } from '../../../src/lib/errors.js';
 import { systemClock } from '../../../src/runtime/clock.js';
 import { type LoadedModel, ModelPool, type PoolEvent } from '../../../src/runtime/pool.js';
@@ -88,16 +89,6 @@ function setup(options: { budget?: number; sizes?: Record<string, number>; keepA
   return { pool, clock, loader, loads, disposed, events, gate, failNext, keys, touch };
 }
 
-async function rejection(promise: Promise<unknown>): Promise<HearthError> {
-  const error = await promise.then(
-    () => {
-      throw new Error('expected a rejection');
-    },
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(HearthError);
-  return error as HearthError;
-}
 
 describe('ModelPool single-flight loading', () => {
   it('50 concurrent acquires of one key call the loader once and share the value', async () => {
