@@ -1,9 +1,13 @@
+import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { type LoopbackServer, startLoopbackServer } from '../helpers/loopback.js';
-import { CLIP_REFERENCE, IMAGES, TINY_CLIP_ID } from '../helpers/paths.js';
+import { CLIP_REFERENCE, IMAGES, PYTHON, ROOT, TINY_CLIP_ID } from '../helpers/paths.js';
 import { type RunningServer, postJson, startServer } from '../helpers/server.js';
 import { cosine, norm } from '../helpers/vectors.js';
 
@@ -87,6 +91,22 @@ describe('CLIP image and text embeddings', () => {
     expect(cosine(res.data[0]!.embedding, image.image_embeds)).toBeGreaterThanOrEqual(0.9999);
     const text = await client.embeddings.create({ model: TINY_CLIP_ID, input: ref.texts[1]!.text });
     expect(cosine(text.data[0]!.embedding, ref.texts[1]!.text_embeds)).toBeGreaterThanOrEqual(0.9999);
+  });
+
+  it('openai-python (default base64 encoding, modality through extra_body) embeds images and text', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'hearth-clip-py-'));
+    const images = ref.images.slice(0, 4);
+    const texts = ref.texts.slice(0, 3);
+    const inputs = join(dir, 'inputs.json');
+    await writeFile(inputs, JSON.stringify({ images: images.map((i) => dataUrl(i.file)), texts: texts.map((t) => t.text) }));
+    const { stdout } = await promisify(execFile)(PYTHON, [join(ROOT, 'test/python/openai_clip_client.py'), `${server.url}/v1`, TINY_CLIP_ID, inputs], {
+      env: { ...process.env, NO_PROXY: '127.0.0.1', no_proxy: '127.0.0.1' },
+      maxBuffer: 16 * 1024 * 1024,
+      timeout: 120_000,
+    });
+    const out = JSON.parse(stdout) as { images: number[][]; texts: number[][] };
+    out.images.forEach((v, i) => expect(cosine(v, images[i]!.image_embeds), images[i]!.file).toBeGreaterThanOrEqual(0.9999));
+    out.texts.forEach((v, i) => expect(cosine(v, texts[i]!.text_embeds), texts[i]!.text).toBeGreaterThanOrEqual(0.9999));
   });
 
   describe('bad input', () => {

@@ -62,9 +62,10 @@ export class EmbeddingService {
 
   async embed(request: EmbedRequest): Promise<EmbedResult> {
     if ((await this.catalog.embeddingTask(request.model)) === 'image-embedding') return this.embedClip(request);
-    if (request.modality === 'image') throw invalidRequest("modality 'image' needs an image-embedding model (e.g. clip)", 'modality');
-    const texts = await inputsToTexts(request.input, request.model, this.limits.maxInputs);
+    const texts = request.modality === 'image' ? [] : await inputsToTexts(request.input, request.model, this.limits.maxInputs);
     const resolved = await this.catalog.resolve(request.model, 'text-embedding');
+    // After resolution, so an unknown model is a 404 whatever the inputs.
+    if (request.modality === 'image') throw invalidRequest("modality 'image' needs an image-embedding model (e.g. clip)", 'modality');
     const knownDims = resolved.entry?.dimensions;
     if (request.dimensions !== undefined && knownDims !== undefined) checkDimensions(request.dimensions, knownDims);
 
