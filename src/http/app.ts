@@ -16,6 +16,7 @@ import { accessLog } from './middleware/access-log.js';
 import { securityMiddleware } from './middleware/security.js';
 import { httpMetrics } from './middleware/metrics.js';
 import { mountModels } from './models.js';
+import { mountModelWorker } from './model-worker.js';
 import { mountOllamaEmbed } from './ollama/embed.js';
 import { mountOllamaModels } from './ollama/models.js';
 import { mountOpenAIEmbeddings } from './openai/embeddings.js';
@@ -57,6 +58,7 @@ export function createApp({ config, tasks, log, version, metrics = new Metrics({
   mountModels(app, tasks);
   mountOllamaEmbed(app, tasks);
   mountOllamaModels(app, tasks, version);
+  mountModelWorker(app, tasks);
 
   mountDocs(app, version);
   app.notFound((c) => errorResponse(c, new HearthError('not_found', `no route for ${c.req.method} ${c.req.path}`)));
