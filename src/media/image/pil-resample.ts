@@ -63,7 +63,7 @@ function coefficients(inSize: number, outSize: number, from: number, n: number):
 function clip8(acc: number): number {
   if (acc >= MAX) return 255;
   if (acc <= 0) return 0;
-  return Math.floor(acc / ONE);
+  return acc >> PRECISION_BITS;
 }
 
 export interface ResampleWindow {
@@ -105,9 +105,27 @@ export function resizeBicubicPil(src: Uint8Array, width: number, height: number,
         const xmin = h.first[x]!;
         const n = h.count[x]!;
         const kOff = x * h.ksize;
+        if (channels === 3) {
+          // All three channels in one walk over the taps: contiguous reads, int32 sums as Pillow's.
+          let a0 = HALF;
+          let a1 = HALF;
+          let a2 = HALF;
+          let p = inRow + xmin * 3;
+          for (let i = 0; i < n; i++, p += 3) {
+            const w = h.weights[kOff + i]!;
+            a0 = (a0 + Math.imul(src[p]!, w)) | 0;
+            a1 = (a1 + Math.imul(src[p + 1]!, w)) | 0;
+            a2 = (a2 + Math.imul(src[p + 2]!, w)) | 0;
+          }
+          const o = outRow + x * 3;
+          mid[o] = clip8(a0);
+          mid[o + 1] = clip8(a1);
+          mid[o + 2] = clip8(a2);
+          continue;
+        }
         for (let c = 0; c < channels; c++) {
           let acc = HALF;
-          for (let i = 0; i < n; i++) acc += src[inRow + (xmin + i) * channels + c]! * h.weights[kOff + i]!;
+          for (let i = 0; i < n; i++) acc = (acc + Math.imul(src[inRow + (xmin + i) * channels + c]!, h.weights[kOff + i]!)) | 0;
           mid[outRow + x * channels + c] = clip8(acc);
         }
       }
@@ -124,15 +142,20 @@ export function resizeBicubicPil(src: Uint8Array, width: number, height: number,
 
   if (!v) return mid;
   const out = new Uint8Array(outH * midStride);
+  const acc = new Int32Array(midStride);
   for (let y = 0; y < outH; y++) {
     const ymin = v.first[y]! - rowFrom;
     const n = v.count[y]!;
     const kOff = y * v.ksize;
-    for (let xc = 0; xc < midStride; xc++) {
-      let acc = HALF;
-      for (let i = 0; i < n; i++) acc += mid[(ymin + i) * midStride + xc]! * v.weights[kOff + i]!;
-      out[y * midStride + xc] = clip8(acc);
+    // Row-major accumulation: each tap adds one whole input row, so reads stay sequential.
+    acc.fill(HALF);
+    for (let i = 0; i < n; i++) {
+      const w = v.weights[kOff + i]!;
+      const rowStart = (ymin + i) * midStride;
+      for (let xc = 0; xc < midStride; xc++) acc[xc] = (acc[xc]! + Math.imul(mid[rowStart + xc]!, w)) | 0;
     }
+    const outStart = y * midStride;
+    for (let xc = 0; xc < midStride; xc++) out[outStart + xc] = clip8(acc[xc]!);
   }
   return out;
 }
