@@ -19,7 +19,8 @@ describe('seed model-worker contract', () => {
   let minilm: (texts: string[]) => Promise<number[][]>;
 
   beforeAll(async () => {
-    server = await startServer({ HF_HOME: inject('hfHome') });
+    // A small request pixel cap, so the 1920×1080 test image alone crosses it.
+    server = await startServer({ HF_HOME: inject('hfHome'), HEARTH_MAX_REQUEST_PIXELS: '1000000' });
     minilm = async (texts) => {
       const res = await postJson(`${server.url}/v1/embeddings`, { model: 'all-minilm', input: texts });
       expect(res.status).toBe(200);
@@ -105,6 +106,15 @@ describe('seed model-worker contract', () => {
       }
       const corrupt = await postJson(`${server.url}/embed/image`, { images: ['iVBORw0KGgoAAAANSUhEUgAAAAEAAAAB'], model: TINY_CLIP_ID });
       expect(corrupt.status).toBe(400);
+    });
+
+    it('images over the request pixel cap together → 413 before any is decoded in full', async () => {
+      const small = png(ref.images[1]!.file);
+      const big = readFileSync(join(IMAGES, 'gradient_1920x1080.jpg')).toString('base64');
+      const res = await postJson(`${server.url}/embed/image`, { images: [small, big], model: TINY_CLIP_ID });
+      expect(res.status).toBe(413);
+      expect(res.json.error.message).toMatch(/1000000 pixels in all/);
+      expect((await postJson(`${server.url}/embed/image`, { images: [small, small], model: TINY_CLIP_ID })).status).toBe(200);
     });
 
     it('the server is still alive', async () => {

@@ -1,6 +1,7 @@
 import sharp, { type Metadata, type OutputInfo } from 'sharp';
 import { HearthError, invalidRequest } from '../../lib/errors.js';
 import { cmykToRgbPil } from './cmyk.js';
+import type { PixelBudget } from './pixel-budget.js';
 import { type ImageFormat, isImageFormat, sniffImage } from './sniff.js';
 import { type ImageFetchOptions, type ImageInput, imageBytes } from './source.js';
 
@@ -9,12 +10,16 @@ export interface ImageLimits {
   maxBytes: number;
   /** width × height of the first frame, read from the header before decoding (HEARTH_MAX_IMAGE_PIXELS). */
   maxPixels: number;
+  /** All images of one request together (HEARTH_MAX_REQUEST_PIXELS); enforced through a PixelBudget. */
+  maxRequestPixels?: number;
 }
 
 export interface DecodeImageOptions extends ImageLimits {
   /** How URL inputs are fetched; absent, URL inputs are refused. */
   fetch?: ImageFetchOptions;
   signal?: AbortSignal;
+  /** The request's running total: charged from the header, before decoding. */
+  budget?: PixelBudget;
 }
 
 /** 8-bit interleaved sRGB pixels, alpha kept when the image has it, EXIF orientation applied. */
@@ -83,6 +88,7 @@ export async function decodeImage(input: ImageInput, options: DecodeImageOptions
   const height = meta.pageHeight ?? meta.height;
   if (!(meta.width > 0 && height > 0)) throw invalidRequest('the image has no pixels');
   if (meta.width * height > options.maxPixels) throw tooManyPixels(options, meta.width, height);
+  options.budget?.charge(meta.width * height);
   let out: { data: Buffer; info: OutputInfo };
   try {
     // CMYK is converted as Pillow's convert('RGB') does (no ICC), not by libvips' colour

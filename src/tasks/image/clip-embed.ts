@@ -1,5 +1,5 @@
 import { invalidRequest } from '../../lib/errors.js';
-import { type DecodeImageOptions, decodeImage } from '../../media/image/index.js';
+import { type DecodeImageOptions, decodeImage, requestBudget } from '../../media/image/index.js';
 import { normalizeRows } from '../embed/pooling.js';
 import { type Modality, clipItems } from './clip-inputs.js';
 import type { ClipEmbeddingModel, RawImage } from './clip-model.js';
@@ -47,7 +47,8 @@ export async function clipEmbed(
     }
     const promptTokens = ids.reduce((sum, a) => sum + a.length, 0);
     if (promptTokens > limits.maxRequestTokens) throw invalidRequest(`request holds ${promptTokens} tokens; at most ${limits.maxRequestTokens} per request`, 'input');
-    const pixels = await Promise.all(images.map((image) => decodeRaw(image, { ...decode, signal: request.signal })));
+    const budget = requestBudget(decode);
+    const pixels = await Promise.all(images.map((image) => decodeRaw(image, { ...decode, budget, signal: request.signal })));
     const [t, i] = await Promise.all([
       ids.length ? model.embedTexts(ids, request.signal, reservation.texts) : undefined,
       pixels.length ? model.embedImages(pixels, request.signal, reservation.images) : undefined,
@@ -72,7 +73,7 @@ export async function clipEmbed(
 }
 
 /** Decoded pixels in a buffer of their own, so the worker can take it without a copy. */
-async function decodeRaw(input: string, options: DecodeImageOptions): Promise<RawImage> {
+export async function decodeRaw(input: string, options: DecodeImageOptions): Promise<RawImage> {
   const image = await decodeImage(input, options);
   const d = image.data;
   const own = d.byteOffset === 0 && d.byteLength === d.buffer.byteLength ? new Uint8Array(d.buffer, 0, d.byteLength) : new Uint8Array(d);

@@ -1,7 +1,7 @@
 import { crc32 } from 'node:zlib';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type DecodeImageOptions, type DecodedImage, decodeImage, toRgb } from '../../../src/media/image/index.js';
+import { type DecodeImageOptions, type DecodedImage, PixelBudget, decodeImage, requestBudget, toRgb } from '../../../src/media/image/index.js';
 import { parseAllowlist } from '../../../src/net/egress/index.js';
 import { type LoopbackServer, startLoopbackServer } from '../../helpers/loopback.js';
 
@@ -321,5 +321,24 @@ describe('decodeImage: URL input through the egress guard', () => {
   it('maps an upstream 404 to upstream_failed and an oversized body to payload_too_large', async () => {
     expect((await failure(decodeImage(`${fixture.url}/missing.png`, withFetch()))).code).toBe('upstream_failed');
     expect((await failure(decodeImage(`${fixture.url}/big.png`, withFetch()))).code).toBe('payload_too_large');
+  });
+});
+
+describe('PixelBudget: all images of one request together', () => {
+  it('charges each image from its header and refuses the one that crosses the cap with 413', async () => {
+    const png = await solid(100, 100, { r: 1, g: 2, b: 3 }).png().toBuffer();
+    const budget = new PixelBudget(25_000);
+    const options = { ...LIMITS, budget };
+    await decodeImage({ kind: 'bytes', data: png }, options);
+    await decodeImage({ kind: 'bytes', data: png }, options);
+    await expect(decodeImage({ kind: 'bytes', data: png }, options)).rejects.toMatchObject({ code: 'payload_too_large', message: expect.stringMatching(/25000 pixels in all/) });
+  });
+
+  it('requestBudget gives a fresh budget per request, none without a cap', () => {
+    expect(requestBudget({})).toBeUndefined();
+    const a = requestBudget({ maxRequestPixels: 10 })!;
+    a.charge(10);
+    expect(() => requestBudget({ maxRequestPixels: 10 })!.charge(10)).not.toThrow();
+    expect(() => a.charge(1)).toThrow(/10 pixels in all/);
   });
 });
