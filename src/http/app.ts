@@ -9,6 +9,7 @@ import { Metrics } from '../observability/metrics.js';
 import type { Tasks } from '../tasks/index.js';
 import { mountAdmin } from './admin.js';
 import { mountDocs } from './docs.js';
+import { mountPlayground } from './playground/index.js';
 import { drainGuard } from './drain.js';
 import type { AppEnv } from './env.js';
 import { errorResponse } from './errors.js';
@@ -61,6 +62,7 @@ export function createApp({ config, tasks, log, version, metrics = new Metrics({
   mountModelWorker(app, tasks);
 
   mountDocs(app, version);
+  mountPlayground(app);
   app.notFound((c) => errorResponse(c, new HearthError('not_found', `no route for ${c.req.method} ${c.req.path}`)));
   app.onError((error, c) => errorResponse(c, error));
   return app;

@@ -41,7 +41,7 @@ const INIT = `window.ui = SwaggerUIBundle({
 `;
 
 /** The browser may load nothing from anywhere but this server. */
-const CSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'self'; frame-ancestors 'none'";
+export const CSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'self'; frame-ancestors 'none'";
 
 const OpenAPIDocument = z.record(z.string(), z.unknown()).openapi('OpenAPIDocument');
 
