@@ -1,7 +1,7 @@
-import { HearthError } from '../../lib/errors.js';
-import { Batcher, type BatchResult, type Reservation, type RunStats } from '../../runtime/batcher.js';
+import { Batcher, type BatchResult, type Reservation } from '../../runtime/batcher.js';
 import type { RuntimeOptions } from '../../runtime/onnx.js';
-import { WorkerThread } from '../../runtime/worker-thread.js';
+import { type WorkerLife, WorkerModel, type WorkerModelHooks, loadWorkerModel, siblingScript } from '../../runtime/worker-model.js';
+import type { WorkerThread } from '../../runtime/worker-thread.js';
 import type { SettingOverrides } from './model-config.js';
 import type { TextWorkerData, TextWorkerInfo } from './text-worker.js';
 
@@ -23,27 +23,14 @@ export interface TextModelSpec {
  * A loaded text-embedding model as the HTTP thread sees it: a worker thread that
  * owns the tokenizer and the onnxruntime session, and a batcher in front of it.
  */
-export class TextEmbeddingModel {
-  private constructor(
-    readonly key: string,
-    readonly info: TextWorkerInfo,
-    private readonly worker: WorkerThread,
-    private readonly batcher: Batcher<Int32Array, Float32Array>,
-    private readonly life: { ready: boolean },
-  ) {}
+export class TextEmbeddingModel extends WorkerModel<TextWorkerInfo> {
+  private constructor(key: string, info: TextWorkerInfo, worker: WorkerThread, life: WorkerLife, private readonly batcher: Batcher<Int32Array, Float32Array>) {
+    super(key, info, worker, life);
+  }
 
-  static async load(spec: TextModelSpec, runtime: RuntimeOptions, batching: BatchingOptions, hooks: { onBroken(): void; onRun?(stats: RunStats): void }): Promise<TextEmbeddingModel> {
+  static load(spec: TextModelSpec, runtime: RuntimeOptions, batching: BatchingOptions, hooks: WorkerModelHooks): Promise<TextEmbeddingModel> {
     const workerData: TextWorkerData = { snapshotDir: spec.snapshotDir, onnxFile: spec.onnxFile, runtime, overrides: spec.overrides };
-    // `life.ready`: loaded and not being disposed. Only an exit in that state is a crash; the exit that
-    // dispose() causes by terminating the thread is not (it used to be logged as "model worker died").
-    const life = { ready: false };
-    const worker = new WorkerThread(new URL(`./text-worker${extensionOf(import.meta.url)}`, import.meta.url), {
-      name: `embed:${spec.key}`,
-      workerData,
-      onExit: () => life.ready && hooks.onBroken(),
-    });
-    try {
-      const info = await worker.call<TextWorkerInfo>('init', null);
+    return loadWorkerModel({ script: siblingScript(import.meta.url, 'text-worker'), name: `embed:${spec.key}`, key: spec.key, workerData, hooks }, (worker, info: TextWorkerInfo, life) => {
       const batcher = new Batcher<Int32Array, Float32Array>({
         run: async (inputs) => {
           const { vectors, dimensions } = await worker.call<{ vectors: Float32Array; dimensions: number }>('embed', { inputs });
@@ -56,21 +43,12 @@ export class TextEmbeddingModel {
         windowMs: batching.windowMs,
         onRun: hooks.onRun,
       });
-      life.ready = true;
-      return new TextEmbeddingModel(spec.key, info, worker, batcher, life);
-    } catch (error) {
-      await worker.terminate();
-      throw new HearthError('model_load_failed', `model ${spec.key} failed to load: ${(error as Error).message}`, { cause: error, retryAfterS: 5 });
-    }
+      return new TextEmbeddingModel(spec.key, info, worker, life, batcher);
+    });
   }
 
   get queued(): number {
     return this.batcher.queued;
-  }
-
-  /** False once the worker thread has exited (the pool then drops the model). */
-  get alive(): boolean {
-    return this.worker.alive;
   }
 
   /** Admission: room for `count` inputs in the queue, held until embed(); 503 `overloaded` at once when full. */
@@ -85,13 +63,4 @@ export class TextEmbeddingModel {
   embed(inputs: Int32Array[], signal?: AbortSignal, reservation?: Reservation): Promise<BatchResult<Float32Array>> {
     return this.batcher.submit(inputs, signal, reservation);
   }
-
-  async dispose(): Promise<void> {
-    this.life.ready = false;
-    await this.worker.call('release', null).catch(() => undefined);
-    await this.worker.terminate();
-  }
 }
-
-/** ".ts" when running from source under a TS loader, ".js" once built. */
-const extensionOf = (url: string): string => (url.endsWith('.ts') ? '.ts' : '.js');

@@ -1,7 +1,7 @@
-import { HearthError } from '../../lib/errors.js';
-import { Batcher, type BatchResult, type Reservation, type RunStats } from '../../runtime/batcher.js';
+import { Batcher, type BatchResult, type Reservation } from '../../runtime/batcher.js';
 import type { RuntimeOptions } from '../../runtime/onnx.js';
-import { WorkerThread } from '../../runtime/worker-thread.js';
+import { type WorkerLife, WorkerModel, type WorkerModelHooks, loadWorkerModel, siblingScript } from '../../runtime/worker-model.js';
+import type { WorkerThread } from '../../runtime/worker-thread.js';
 import type { BatchingOptions } from '../embed/text-model.js';
 import type { ClipWorkerData, ClipWorkerInfo, RawImage } from './clip-worker.js';
 
@@ -29,28 +29,23 @@ const split = (inputs: unknown[], { vectors, dimensions }: Vectors) => inputs.ma
  * their costs differ in kind (tokens for text, images for pixels), so one budget would fit neither.
  * The worker answers one call at a time, so the two never run inference at once.
  */
-export class ClipEmbeddingModel {
+export class ClipEmbeddingModel extends WorkerModel<ClipWorkerInfo> {
   readonly kind = 'clip' as const;
 
   private constructor(
-    readonly key: string,
-    readonly info: ClipWorkerInfo,
-    private readonly worker: WorkerThread,
+    key: string,
+    info: ClipWorkerInfo,
+    worker: WorkerThread,
+    life: WorkerLife,
     private readonly texts: Batcher<Int32Array, Float32Array>,
     private readonly images: Batcher<RawImage, Float32Array>,
-    private readonly life: { ready: boolean },
-  ) {}
+  ) {
+    super(key, info, worker, life);
+  }
 
-  static async load(spec: ClipModelSpec, runtime: RuntimeOptions, batching: BatchingOptions, hooks: { onBroken(): void; onRun?(stats: RunStats): void }): Promise<ClipEmbeddingModel> {
+  static load(spec: ClipModelSpec, runtime: RuntimeOptions, batching: BatchingOptions, hooks: WorkerModelHooks): Promise<ClipEmbeddingModel> {
     const workerData: ClipWorkerData = { snapshotDir: spec.snapshotDir, visionOnnxFile: spec.visionOnnxFile, textOnnxFile: spec.textOnnxFile, runtime, maxTokens: spec.maxTokens };
-    const life = { ready: false };
-    const worker = new WorkerThread(new URL(`./clip-worker${extensionOf(import.meta.url)}`, import.meta.url), {
-      name: `clip:${spec.key}`,
-      workerData,
-      onExit: () => life.ready && hooks.onBroken(),
-    });
-    try {
-      const info = await worker.call<ClipWorkerInfo>('init', null);
+    return loadWorkerModel({ script: siblingScript(import.meta.url, 'clip-worker'), name: `clip:${spec.key}`, key: spec.key, workerData, hooks }, (worker, info: ClipWorkerInfo, life) => {
       const common = { maxBatchSize: batching.maxBatchSize, maxQueue: batching.maxQueue, windowMs: batching.windowMs, onRun: hooks.onRun };
       const texts = new Batcher<Int32Array, Float32Array>({
         ...common,
@@ -64,20 +59,12 @@ export class ClipEmbeddingModel {
         cost: () => 1,
         maxBatchCost: batching.maxBatchSize,
       });
-      life.ready = true;
-      return new ClipEmbeddingModel(spec.key, info, worker, texts, images, life);
-    } catch (error) {
-      await worker.terminate();
-      throw new HearthError('model_load_failed', `model ${spec.key} failed to load: ${(error as Error).message}`, { cause: error, retryAfterS: 5 });
-    }
+      return new ClipEmbeddingModel(spec.key, info, worker, life, texts, images);
+    });
   }
 
   get queued(): number {
     return this.texts.queued + this.images.queued;
-  }
-
-  get alive(): boolean {
-    return this.worker.alive;
   }
 
   /** Admission for both queues at once: all or nothing, 503 `overloaded` when either is full. */
@@ -105,12 +92,4 @@ export class ClipEmbeddingModel {
   embedImages(images: RawImage[], signal?: AbortSignal, reservation?: Reservation): Promise<BatchResult<Float32Array>> {
     return this.images.submit(images, signal, reservation);
   }
-
-  async dispose(): Promise<void> {
-    this.life.ready = false;
-    await this.worker.call('release', null).catch(() => undefined);
-    await this.worker.terminate();
-  }
 }
-
-const extensionOf = (url: string): string => (url.endsWith('.ts') ? '.ts' : '.js');
