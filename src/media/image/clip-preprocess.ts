@@ -1,4 +1,5 @@
 import type { DecodedImage } from './decode.js';
+import { normalizeToChw } from './normalize.js';
 import { resizeBicubicPil } from './pil-resample.js';
 import { flattenOnWhite, toRgb } from './rgb.js';
 
@@ -44,18 +45,7 @@ export function clipPixelValues(image: DecodedImage, cfg: ClipPreprocessConfig):
   };
   const pixels = resizeBicubicPil(rgb.data, width, height, 3, window);
 
-  const plane = cfg.cropWidth * cfg.cropHeight;
-  const out = new Float32Array(3 * plane);
-  // Same float32 steps as transformers: rescale (in float64, stored as float32), then (x - mean) / std.
-  const f = Math.fround;
-  for (let c = 0; c < 3; c++) {
-    const mean = f(cfg.mean[c]!);
-    const std = f(cfg.std[c]!);
-    const lut = new Float32Array(256);
-    for (let v = 0; v < 256; v++) lut[v] = f(f(f(v * cfg.rescaleFactor) - mean) / std);
-    for (let p = 0; p < plane; p++) out[c * plane + p] = lut[pixels[p * 3 + c]!]!;
-  }
-  return out;
+  return normalizeToChw(pixels, cfg.cropWidth * cfg.cropHeight, cfg);
 }
 
 /** The preprocessing settings of a CLIP `preprocessor_config.json` (hub defaults for what it leaves out). */
