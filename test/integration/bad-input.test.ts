@@ -47,7 +47,8 @@ const cases: Case[] = [
 describe('bad input on /v1/embeddings', () => {
   let server: RunningServer;
   beforeAll(async () => {
-    server = await startServer({ HF_HOME: inject('hfHome'), HEARTH_MAX_BODY_BYTES: String(MAX_BODY) });
+    // /v1/embeddings takes images, so it has the media limit; other routes the (here smaller) default.
+    server = await startServer({ HF_HOME: inject('hfHome'), HEARTH_MAX_MEDIA_BODY_BYTES: String(MAX_BODY), HEARTH_MAX_BODY_BYTES: String(MAX_BODY / 2) });
   });
   afterAll(async () => {
     await server.stop();
@@ -95,6 +96,14 @@ describe('bad input on /v1/embeddings', () => {
     const over = await fetch(`${server.url}/v1/embeddings`, { method: 'POST', body: exact(MAX_BODY + 1) });
     expect(over.status).toBe(413);
     expect(((await over.json()) as { error: { code: string } }).error.code).toBe('payload_too_large');
+  });
+
+  it('routes without images keep the default limit: a body /v1/embeddings takes is 413 on /api/embed', async () => {
+    const body = JSON.stringify({ model: 'all-minilm', input: 'a'.repeat(MAX_BODY / 2) });
+    expect((await fetch(`${server.url}/v1/embeddings`, { method: 'POST', body })).status).toBe(200);
+    const res = await fetch(`${server.url}/api/embed`, { method: 'POST', body });
+    expect(res.status).toBe(413);
+    expect(((await res.json()) as { error: string }).error).toMatch(/limit of 32768 bytes/);
   });
 
   it('enforces the body limit on a chunked body with no Content-Length', async () => {
