@@ -26,8 +26,9 @@ export async function startServer(env: Record<string, string>, timeoutMs = 30_00
   const proc = spawn(process.execPath, [MAIN], {
     cwd: ROOT,
     // HF_ENDPOINT points at a closed loopback port unless a test brings its own hub: no test may reach the internet.
+    // HEARTH_EGRESS_DNS=false: a name a test (or the fuzzer) sends is never looked up; tests map names with HEARTH_EGRESS_HOSTS.
     // HEARTH_KEYS_FILE: never the developer's data/keys.json (its keys would turn auth on); tests that want keys pass their own.
-    env: { ...process.env, HEARTH_HOST: '127.0.0.1', HEARTH_PORT: '0', HEARTH_LOG_LEVEL: 'info', HF_ENDPOINT: 'http://127.0.0.1:9', HF_TOKEN: '', HEARTH_KEYS_FILE: join(ROOT, '.cache', 'no-such-keys-file.json'), ...env },
+    env: { ...process.env, HEARTH_HOST: '127.0.0.1', HEARTH_PORT: '0', HEARTH_LOG_LEVEL: 'info', HF_ENDPOINT: 'http://127.0.0.1:9', HF_TOKEN: '', HEARTH_EGRESS_DNS: 'false', HEARTH_KEYS_FILE: join(ROOT, '.cache', 'no-such-keys-file.json'), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const logs: LogLine[] = [];
