@@ -3,9 +3,12 @@
 #   .cache/venv/                         Python venv (torch CPU first, then test/python/requirements.txt)
 #   .cache/fixtures/models/              minilm-fp32 (safetensors + fp32 ONNX), minilm-int8, manifest-hints.json
 #   .cache/fixtures/models/tiny-clip/    tiny random-weight CLIP (safetensors, tokenizer, onnx/{vision,text}_model.onnx)
+#   .cache/fixtures/models/tiny-colpali/ tiny random-weight ColPali (safetensors, processor, onnx/{image,text}_model.onnx)
+#   .cache/fixtures/models/tiny-captioner/ tiny random-weight ViT-GPT2 (safetensors, tokenizer, onnx/{encoder_model,decoder_model_merged}.onnx)
 #   .cache/fixtures/reference/           sentence-transformers reference vectors + ONNX checks, tiny-clip.json
 #   .cache/fixtures/images/              generated CLIP test images
 #   .cache/fixtures/tiktoken/            offline cache for Python tiktoken (built from node_modules/js-tiktoken)
+#   .cache/fixtures/ocr/                 OCR test images + PDFs and RapidOCR's reference readings (reference.json)
 # Needs: python3 (3.11), node + node_modules (run `npm ci` first). Network: package registries only.
 #   --models-only   stop after the model folders (what `npm start` needs on a machine with no hub access)
 set -euo pipefail
@@ -79,6 +82,17 @@ else
   log "tiny-clip up to date"
 fi
 
+# b3. tiny random-weight ColPali (ColPaliForRetrieval: PaliGemma = SigLIP + Gemma, + projection) with its ONNX graphs
+colpali_key="$venv_hash $(hash_of test/python/make_tiny_colpali.py)"
+if needs tiny-colpali "$colpali_key" || [[ ! -f $FIX/models/tiny-colpali/onnx/image_model.onnx ]]; then
+  log "building tiny-colpali"
+  rm -f "$STAMPS/colpali-reference"
+  "$PY" test/python/make_tiny_colpali.py
+  done_step tiny-colpali "$colpali_key"
+else
+  log "tiny-colpali up to date"
+fi
+
 if (( MODELS_ONLY )); then
   log "done in $((SECONDS - start))s (models only)"
   exit 0
@@ -103,6 +117,50 @@ if needs clip-reference "$clip_ref_key" || [[ ! -f $FIX/reference/tiny-clip.json
   done_step clip-reference "$clip_ref_key"
 else
   log "CLIP reference up to date"
+fi
+
+# c3. ColPali reference multivectors (after c2, which writes the images)
+colpali_ref_key="$colpali_key $clip_ref_key $(hash_of test/python/colpali_reference.py)"
+if needs colpali-reference "$colpali_ref_key" || [[ ! -f $FIX/reference/tiny-colpali.json ]]; then
+  log "computing ColPali reference"
+  "$PY" test/python/colpali_reference.py
+  done_step colpali-reference "$colpali_ref_key"
+else
+  log "ColPali reference up to date"
+fi
+
+# c4a. tiny random-weight image captioner (VisionEncoderDecoderModel: ViT + GPT-2) in transformers.js' ONNX layout
+#      (tests only: after the --models-only exit, so `npm start` does not build it)
+captioner_key="$venv_hash $(hash_of test/python/make_tiny_captioner.py)"
+if needs tiny-captioner "$captioner_key" || [[ ! -f $FIX/models/tiny-captioner/onnx/decoder_model_merged.onnx ]]; then
+  log "building tiny-captioner"
+  rm -f "$STAMPS/captioner-reference"
+  "$PY" test/python/make_tiny_captioner.py
+  done_step tiny-captioner "$captioner_key"
+else
+  log "tiny-captioner up to date"
+fi
+
+# c4b. reference captions: transformers' greedy generate on the CLIP test images (after c2, which writes them)
+captioner_ref_key="$captioner_key $clip_ref_key $(hash_of test/python/captioner_reference.py)"
+if needs captioner-reference "$captioner_ref_key" || [[ ! -f $FIX/reference/tiny-captioner.json ]]; then
+  log "computing captioner reference"
+  "$PY" test/python/captioner_reference.py
+  done_step captioner-reference "$captioner_ref_key"
+else
+  log "captioner reference up to date"
+fi
+
+# c5. OCR: rendered test images, PDFs (two pages, encrypted, zero pages), an image bomb, and RapidOCR's
+#     reading of each image (texts, boxes, CER) under .cache/fixtures/ocr/. Needs the fonts scripts/test.sh installs.
+ocr_key="$venv_hash $(hash_of test/python/ocr_reference.py)"
+if needs ocr-reference "$ocr_key" || [[ ! -f $FIX/ocr/reference.json ]]; then
+  log "computing OCR reference (RapidOCR)"
+  rm -rf "$FIX/ocr"
+  "$PY" test/python/ocr_reference.py
+  done_step ocr-reference "$ocr_key"
+else
+  log "OCR reference up to date"
 fi
 
 # d. tiktoken cache (ranks from node_modules/js-tiktoken)

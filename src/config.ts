@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { availableParallelism, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -5,6 +6,7 @@ import { z } from 'zod';
 import { parseBytes } from './lib/bytes.js';
 import { parseDurationMs } from './lib/duration.js';
 import { EMPTY_ALLOWLIST, parseAllowlist } from './net/egress/allowlist.js';
+import { configuredResolver, parseHostsMap } from './net/egress/hosts.js';
 import { parseCidr } from './security/addresses.js';
 
 const PACKAGE_ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '..', ...(import.meta.url.includes('/dist/') ? ['..'] : []));
@@ -31,6 +33,14 @@ const bool = z.enum(['1', '0', 'true', 'false', 'yes', 'no', 'on', 'off']).trans
 const egressAllowlist = list.transform((entries, ctx) => {
   try {
     return parseAllowlist(entries);
+  } catch (e) {
+    ctx.addIssue({ code: 'custom', message: (e as Error).message });
+    return z.NEVER;
+  }
+});
+const egressHosts = list.transform((entries, ctx) => {
+  try {
+    return parseHostsMap(entries);
   } catch (e) {
     ctx.addIssue({ code: 'custom', message: (e as Error).message });
     return z.NEVER;
@@ -75,6 +85,7 @@ export const ConfigSchema = z
     HEARTH_API_KEY: z.string().optional(),
     HEARTH_LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
     HEARTH_MAX_BODY_BYTES: bytes.default(16 * 1024 * 1024),
+    HEARTH_MAX_MEDIA_BODY_BYTES: bytes.default(64 * 1024 * 1024),
     HEARTH_KEEP_ALIVE: durationMs.default(300_000),
     HEARTH_MAX_MODEL_MEMORY: bytes.optional(),
     HEARTH_DEVICE: z.enum(['auto', 'cpu', 'cuda']).default('auto'),
@@ -89,10 +100,18 @@ export const ConfigSchema = z
     HEARTH_MAX_REQUEST_TOKENS: int(1).default(300_000),
     HEARTH_MAX_IMAGE_BYTES: bytes.default(20 * 1024 * 1024),
     HEARTH_MAX_IMAGE_PIXELS: int(1).default(50_000_000),
+    HEARTH_MAX_REQUEST_PIXELS: int(1).default(100_000_000),
+    HEARTH_COLPALI_MODEL: z.string().optional(),
+    /** The ColPali service's own name for the same setting, so its env files work unchanged. */
+    COLPALI_MODEL_NAME: z.string().optional(),
+    HEARTH_COLPALI_DEFAULT_FORMAT: z.enum(['json', 'npz']).default('json'),
+    HEARTH_COLPALI_MAX_INPUTS: int(1).default(64),
     HEARTH_EGRESS_ALLOWLIST: egressAllowlist.default(EMPTY_ALLOWLIST),
     HEARTH_EGRESS_TIMEOUT: durationMs.default(15_000),
     HEARTH_EGRESS_MAX_REDIRECTS: int(0).max(20).default(5),
     HEARTH_EGRESS_PORTS: ports.default([]),
+    HEARTH_EGRESS_HOSTS: egressHosts.default(new Map()),
+    HEARTH_EGRESS_DNS: bool.default(true),
     HEARTH_LOAD_TIMEOUT: durationMs.default(120_000),
     HEARTH_DRAIN_TIMEOUT: durationMs.default(25_000),
     HEARTH_AUTO_PULL: bool.default(true),
@@ -108,6 +127,27 @@ export const ConfigSchema = z
     HEARTH_ALLOWED_HOSTS: list.default([]),
     HEARTH_RATE_LIMIT_RPM: int(0).default(0),
     HEARTH_RATE_LIMIT_TPM: int(0).default(0),
+    HEARTH_OCR_IDLE_TIMEOUT: durationMs.default(5_000),
+    HEARTH_OCR_JOB_TIMEOUT: durationMs.default(60_000),
+    HEARTH_OCR_MAX_SIDE: int(32).default(2000),
+    HEARTH_OCR_CONCURRENCY: int(1).default(1),
+    HEARTH_OCR_MAX_QUEUE: int(0).default(64),
+    HEARTH_OCR_CIRCUIT_OPEN: durationMs.default(10_000),
+    HEARTH_OCR_PDF_DPI: int(36).max(600).default(200),
+    HEARTH_OCR_MAX_PAGES: int(1).default(100),
+    HEARTH_CHROMIUM_PATH: z.string().optional(),
+    HEARTH_CRAWL_MAX_PAGES: int(1).default(2),
+    HEARTH_CRAWL_MAX_QUEUE: int(0).default(16),
+    HEARTH_CRAWL_BROWSER_IDLE: durationMs.default(300_000),
+    HEARTH_CRAWL_TIMEOUT: durationMs.default(30_000),
+    HEARTH_CRAWL_MAX_TIMEOUT: durationMs.default(120_000),
+    HEARTH_CRAWL_ROBOTS: bool.default(true),
+    HEARTH_CRAWL_ROBOTS_TTL: durationMs.default(3_600_000),
+    HEARTH_CRAWL_DOMAIN_RPS: z.coerce.number().min(0).default(1),
+    HEARTH_CRAWL_MAX_RETRIES: int(0).max(10).default(2),
+    HEARTH_CRAWL_MAX_RETRY_AFTER: durationMs.default(10_000),
+    HEARTH_CRAWL_MAX_HTML_BYTES: bytes.default(16 * 1024 * 1024),
+    HEARTH_CRAWL_PERSIST_COOKIES: bool.default(true),
   })
   .transform((env) => {
     const dataDir = resolve(env.HEARTH_DATA_DIR);
@@ -125,6 +165,8 @@ export const ConfigSchema = z
       cliApiKey: env.HEARTH_API_KEY ?? env.HEARTH_API_KEYS[0],
       logLevel: env.HEARTH_LOG_LEVEL,
       maxBodyBytes: env.HEARTH_MAX_BODY_BYTES,
+      /** Routes that take base64 images or documents (src/http/middleware/body-limit.ts). */
+      maxMediaBodyBytes: env.HEARTH_MAX_MEDIA_BODY_BYTES,
       keepAliveMs: env.HEARTH_KEEP_ALIVE,
       // Default budget: half of RAM, so a second model never pushes the box into swap.
       maxModelMemoryBytes: env.HEARTH_MAX_MODEL_MEMORY ?? Math.floor(totalmem() / 2),
@@ -152,13 +194,21 @@ export const ConfigSchema = z
         maxInputs: env.HEARTH_MAX_INPUTS,
         maxRequestTokens: env.HEARTH_MAX_REQUEST_TOKENS,
       },
-      images: { maxBytes: env.HEARTH_MAX_IMAGE_BYTES, maxPixels: env.HEARTH_MAX_IMAGE_PIXELS },
+      images: { maxBytes: env.HEARTH_MAX_IMAGE_BYTES, maxPixels: env.HEARTH_MAX_IMAGE_PIXELS, maxRequestPixels: env.HEARTH_MAX_REQUEST_PIXELS },
+      /** POST /embeddings (the ColPali contract): model when the body names none, response format without Accept, input cap (413). */
+      colpali: {
+        model: env.HEARTH_COLPALI_MODEL ?? env.COLPALI_MODEL_NAME,
+        defaultFormat: env.HEARTH_COLPALI_DEFAULT_FORMAT,
+        maxInputs: env.HEARTH_COLPALI_MAX_INPUTS,
+      },
       /** Every server-side fetch of a client-named URL (src/net/egress). */
       egress: {
         allowlist: env.HEARTH_EGRESS_ALLOWLIST,
         timeoutMs: env.HEARTH_EGRESS_TIMEOUT,
         maxRedirects: env.HEARTH_EGRESS_MAX_REDIRECTS,
         ports: env.HEARTH_EGRESS_PORTS,
+        /** HEARTH_EGRESS_HOSTS first, then DNS unless HEARTH_EGRESS_DNS is off. */
+        resolver: configuredResolver({ hosts: env.HEARTH_EGRESS_HOSTS, dns: env.HEARTH_EGRESS_DNS }),
       },
       security: {
         keysFile: resolve(env.HEARTH_KEYS_FILE ?? join(dataDir, 'keys.json')),
@@ -170,10 +220,46 @@ export const ConfigSchema = z
         allowedHosts: env.HEARTH_ALLOWED_HOSTS.map((h) => h.toLowerCase().replace(/\.$/, '')),
         rateLimit: { requestsPerMinute: env.HEARTH_RATE_LIMIT_RPM, tokensPerMinute: env.HEARTH_RATE_LIMIT_TPM },
       },
+      /** POST /v1/ocr: the OCR worker process and its limits. */
+      ocr: {
+        idleTimeoutMs: env.HEARTH_OCR_IDLE_TIMEOUT,
+        jobTimeoutMs: env.HEARTH_OCR_JOB_TIMEOUT,
+        maxSideLen: env.HEARTH_OCR_MAX_SIDE,
+        concurrency: env.HEARTH_OCR_CONCURRENCY,
+        maxQueue: env.HEARTH_OCR_MAX_QUEUE,
+        circuitOpenMs: env.HEARTH_OCR_CIRCUIT_OPEN,
+        pdfDpi: env.HEARTH_OCR_PDF_DPI,
+        maxPages: env.HEARTH_OCR_MAX_PAGES,
+      },
+      /** POST /v1/crawl: the shared headless Chromium and the crawl etiquette. */
+      crawl: {
+        chromiumPath: env.HEARTH_CHROMIUM_PATH ?? findChromium(),
+        maxPages: env.HEARTH_CRAWL_MAX_PAGES,
+        maxQueue: env.HEARTH_CRAWL_MAX_QUEUE,
+        browserIdleMs: env.HEARTH_CRAWL_BROWSER_IDLE,
+        defaultTimeoutMs: env.HEARTH_CRAWL_TIMEOUT,
+        maxTimeoutMs: Math.max(env.HEARTH_CRAWL_MAX_TIMEOUT, env.HEARTH_CRAWL_TIMEOUT),
+        robots: env.HEARTH_CRAWL_ROBOTS,
+        robotsTtlMs: env.HEARTH_CRAWL_ROBOTS_TTL,
+        domainRps: env.HEARTH_CRAWL_DOMAIN_RPS,
+        maxRetries: env.HEARTH_CRAWL_MAX_RETRIES,
+        maxRetryAfterMs: env.HEARTH_CRAWL_MAX_RETRY_AFTER,
+        maxHtmlBytes: env.HEARTH_CRAWL_MAX_HTML_BYTES,
+        persistCookies: env.HEARTH_CRAWL_PERSIST_COOKIES,
+      },
     };
   });
 
 export type Config = z.output<typeof ConfigSchema>;
+
+/**
+ * The system Chromium, first that exists; undefined when none (crawl answers 503). Debian's
+ * real binary comes before its /usr/bin/chromium wrapper: the wrapper sources /etc/chromium.d,
+ * which adds Google API keys and remote extension updates, i.e. a browser that phones home.
+ */
+function findChromium(): string | undefined {
+  return ['/usr/lib/chromium/chromium', '/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
+}
 
 /** Parses env into Config; throws one readable message listing every bad variable. */
 export function loadConfig(env: Record<string, string | undefined>): Config {

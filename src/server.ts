@@ -29,6 +29,7 @@ export async function startServer(config: Config): Promise<{ server: ServerType;
   const tasks: Tasks = createTasks(config, manifest, log, {
     onBatch: metrics.onBatch,
     onPull: metrics.onPull,
+    onWorkerDied: metrics.onWorkerDied,
     onPoolEvent: (event) => {
       metrics.onPoolEvent(event);
       // gpu_memory_used_bytes exists only once a model actually runs on CUDA.
@@ -40,6 +41,7 @@ export async function startServer(config: Config): Promise<{ server: ServerType;
   // Shutdown hooks run after the drain, last registered first. Models: disposing terminates their worker threads.
   // A browser (crawl) or OCR worker processes register here the same way when they start.
   lifecycle.onShutdown('models', () => tasks.close());
+  lifecycle.onShutdown('browser', () => tasks.crawl.close());
   const app = createApp({ config, tasks, log, version, lifecycle, metrics, keys });
 
   const server = await new Promise<ServerType>((resolve) => {

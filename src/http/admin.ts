@@ -7,6 +7,22 @@ import { mount } from './route.js';
 
 const Health = z.object({ status: z.string() }).openapi('Health');
 const Ready = z.object({ status: z.string(), model: z.string().nullable(), reason: z.string().optional() }).openapi('Ready');
+const OcrWorker = z.object({
+  model: z.string(),
+  state: z.enum(['stopped', 'starting', 'busy', 'idle', 'stopping']),
+  warm: z.boolean(),
+  pid: z.number().int().nullable(),
+  in_flight: z.number().int(),
+  queued: z.number().int(),
+  restarts: z.number().int(),
+  crashes: z.number().int(),
+  recent_crashes: z.number().int(),
+  circuit: z.enum(['closed', 'open', 'half_open']),
+  retry_after_s: z.number().optional(),
+  last_start_ms: z.number().optional(),
+  rss_bytes: z.number().optional(),
+  idle_timeout_ms: z.number(),
+});
 const Status = z
   .object({
     version: z.string(),
@@ -29,9 +45,21 @@ const Status = z
     ),
     queues: z.array(z.object({ model: z.string(), queued: z.number().int() })),
     workers: z.array(z.object({ model: z.string(), alive: z.boolean(), threads: z.number().int().optional() })),
-    browser: z.null().openapi({ description: 'the crawl browser; null until crawling exists' }),
+    browser: z
+      .object({
+        state: z.enum(['closed', 'launching', 'running', 'unavailable']),
+        executable: z.string().nullable(),
+        version: z.string().nullable(),
+        pid: z.number().int().nullable(),
+        launches: z.number().int(),
+        pages_open: z.number().int(),
+        queued: z.number().int(),
+      })
+      .nullable()
+      .openapi({ description: 'the crawl browser (launched on the first crawl, closed when idle); null when the status has none' }),
     memory: z.object({ rss_bytes: z.number(), heap_used_bytes: z.number(), external_bytes: z.number() }),
     pulls: z.array(z.object({ model: z.string(), status: z.string(), total: z.number().optional(), completed: z.number().optional(), callers: z.number().int() })),
+    ocr_workers: z.array(OcrWorker).openapi({ description: 'OCR worker processes (one per OCR model used since start): spawned on first use, exit after an idle timeout' }),
   })
   .openapi('Status');
 
@@ -105,8 +133,24 @@ export function statusBody(status: RuntimeStatus, version: string, uptimeS = pro
     models: status.models.map((m) => ({ id: m.id, state: m.state, size_bytes: m.sizeBytes, expires_at: m.expiresAt?.toISOString() ?? null, refs: m.refs })),
     queues: status.queues,
     workers: status.workers,
-    browser: null,
+    browser: status.browser ?? null,
     memory: { rss_bytes: memory.rss, heap_used_bytes: memory.heapUsed, external_bytes: memory.external },
     pulls: status.pulls,
+    ocr_workers: (status.ocrWorkers ?? []).map((w) => ({
+      model: w.model,
+      state: w.state,
+      warm: w.warm,
+      pid: w.pid,
+      in_flight: w.inFlight,
+      queued: w.queued,
+      restarts: w.restarts,
+      crashes: w.crashes,
+      recent_crashes: w.recentCrashes,
+      circuit: w.circuit,
+      ...(w.retryAfterS !== undefined ? { retry_after_s: w.retryAfterS } : {}),
+      ...(w.lastStartMs !== undefined ? { last_start_ms: w.lastStartMs } : {}),
+      ...(w.rssBytes !== undefined ? { rss_bytes: w.rssBytes } : {}),
+      idle_timeout_ms: w.idleTimeoutMs,
+    })),
   };
 }

@@ -1,5 +1,4 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
-import { bodyLimit } from 'hono/body-limit';
 import { requestId } from 'hono/request-id';
 import type { Config } from '../config.js';
 import { HearthError } from '../lib/errors.js';
@@ -8,19 +7,24 @@ import type { KeySource } from '../security/key-source.js';
 import { Metrics } from '../observability/metrics.js';
 import type { Tasks } from '../tasks/index.js';
 import { mountAdmin } from './admin.js';
+import { mountCrawl } from './openai/crawl.js';
+import { mountColPali } from './colpali.js';
 import { mountDocs } from './docs.js';
 import { mountPlayground } from './playground/index.js';
 import { drainGuard } from './drain.js';
 import type { AppEnv } from './env.js';
 import { errorResponse } from './errors.js';
 import { accessLog } from './middleware/access-log.js';
+import { bodyLimits } from './middleware/body-limit.js';
 import { securityMiddleware } from './middleware/security.js';
 import { httpMetrics } from './middleware/metrics.js';
 import { mountModels } from './models.js';
 import { mountModelWorker } from './model-worker.js';
 import { mountOllamaEmbed } from './ollama/embed.js';
 import { mountOllamaModels } from './ollama/models.js';
+import { mountOpenAICaptions } from './openai/captions.js';
 import { mountOpenAIEmbeddings } from './openai/embeddings.js';
+import { mountOpenAIOcr } from './openai/ocr.js';
 
 export interface AppDeps {
   config: Config;
@@ -44,18 +48,14 @@ export function createApp({ config, tasks, log, version, metrics = new Metrics({
   app.use('*', httpMetrics(metrics, app));
   app.use('*', drainGuard(lifecycle));
   app.use('*', ...securityMiddleware({ config, log, keys }));
-  app.use(
-    '*',
-    bodyLimit({
-      maxSize: config.maxBodyBytes,
-      onError: () => {
-        throw new HearthError('payload_too_large', `request body is larger than the limit of ${config.maxBodyBytes} bytes`);
-      },
-    }),
-  );
+  app.use('*', bodyLimits({ defaultBytes: config.maxBodyBytes, mediaBytes: config.maxMediaBodyBytes }));
 
   mountAdmin(app, tasks, { metrics, version });
   mountOpenAIEmbeddings(app, tasks);
+  mountOpenAICaptions(app, tasks);
+  mountCrawl(app, tasks);
+  mountOpenAIOcr(app, tasks);
+  mountColPali(app, tasks, { defaultFormat: config.colpali.defaultFormat });
   mountModels(app, tasks);
   mountOllamaEmbed(app, tasks);
   mountOllamaModels(app, tasks, version);

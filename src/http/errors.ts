@@ -25,6 +25,10 @@ export const ERROR_TABLE: Record<ErrorCode, { status: ContentfulStatusCode; type
   url_not_allowed: { status: 400, type: 'invalid_request_error' },
   upstream_failed: { status: 502, type: 'server_error' },
   upstream_timeout: { status: 504, type: 'server_error' },
+  // The site's robots.txt forbids the page: a refusal by the target's owner that no retry fixes (403, not 451: no legal demand).
+  blocked_by_robots: { status: 403, type: 'permission_error' },
+  // No Chromium installed, or it died mid-request and is being relaunched (Retry-After says when to retry).
+  browser_unavailable: { status: 503, type: 'server_error' },
   insufficient_storage: { status: 507, type: 'server_error' },
   inference_failed: { status: 500, type: 'server_error' },
   internal_error: { status: 500, type: 'server_error' },
@@ -50,7 +54,7 @@ export function toHearthError(error: unknown): HearthError {
 }
 
 /** 5xx codes that describe load or upstream conditions, not bugs: not logged as errors. */
-const EXPECTED_5XX = new Set<ErrorCode>(['overloaded', 'model_load_failed', 'model_loading', 'pull_failed', 'insufficient_storage', 'upstream_failed', 'upstream_timeout']);
+const EXPECTED_5XX = new Set<ErrorCode>(['overloaded', 'model_load_failed', 'model_loading', 'pull_failed', 'insufficient_storage', 'upstream_failed', 'upstream_timeout', 'browser_unavailable']);
 
 export function errorResponse(c: Context<AppEnv>, error: unknown): Response {
   const e = toHearthError(error);

@@ -22,6 +22,11 @@ export async function readJson<S extends z.ZodType>(c: Context<AppEnv>, schema: 
     throw invalidRequest('request body is not valid JSON');
   }
   if (typeof body !== 'object' || body === null || Array.isArray(body)) throw invalidRequest('request body must be a JSON object');
+  return validateBody(schema, body);
+}
+
+/** Validates an already-parsed body, with the same 400s as readJson (for routes that look at the body before choosing a schema). */
+export function validateBody<S extends z.ZodType>(schema: S, body: unknown): z.output<S> {
   const parsed = schema.safeParse(body);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;

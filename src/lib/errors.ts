@@ -22,6 +22,8 @@ export type ErrorCode =
   | 'url_not_allowed'
   | 'upstream_failed'
   | 'upstream_timeout'
+  | 'blocked_by_robots'
+  | 'browser_unavailable'
   | 'insufficient_storage'
   | 'internal_error';
 

@@ -5,6 +5,9 @@ import { isValidRepoId } from './model-id.js';
 export const TASKS = ['text-embedding', 'image-embedding', 'multivector-embedding', 'image-caption', 'ocr'] as const;
 export type Task = (typeof TASKS)[number];
 
+/** An image-caption (VisionEncoderDecoder) repo's graphs, in transformers.js' layout. */
+export const CAPTION_GRAPHS = { encoder: 'onnx/encoder_model.onnx', decoder: 'onnx/decoder_model_merged.onnx' } as const;
+
 const ManifestModel = z
   .object({
     id: z.string().refine(isValidRepoId, 'must be a Hugging Face repo id "org/name"'),
@@ -14,13 +17,18 @@ const ManifestModel = z
     files: z.array(z.string().min(1)).min(1),
     /** The ONNX graph inside the repo the runtime loads (one of `files`). */
     onnx: z.string(),
-    /** image-embedding (CLIP) only: the text graph; `onnx` is then the vision graph. */
+    /** image-embedding (CLIP) and multivector-embedding (ColPali) only: the text/query graph; `onnx` is then the vision/image graph. */
     onnx_text: z.string().optional(),
     /** Overrides for what the sentence-transformers config says. */
     pooling: z.enum(['mean', 'cls', 'last']).optional(),
     normalize: z.boolean().optional(),
     max_tokens: z.number().int().positive().optional(),
-    dimensions: z.number().int().positive(),
+    /** Embedding tasks: the vector size (OCR models have none). */
+    dimensions: z.number().int().positive().optional(),
+    /** Files ship inside this npm package (its folder stands in for the snapshot): an embedded default, no download. */
+    package: z.string().optional(),
+    /** OCR only: PP-OCR's three graphs and the recogniser's dictionary (each one of `files`; `onnx` is the detector). */
+    ocr: z.object({ det: z.string(), cls: z.string(), rec: z.string(), keys: z.string() }).optional(),
     size_bytes: z.number().int().nonnegative().optional(),
     license: z.string().optional(),
     aliases: z.array(z.string()).default([]),
@@ -28,8 +36,20 @@ const ManifestModel = z
     description: z.string().optional(),
   })
   .refine((m) => m.files.includes(m.onnx), { message: '"onnx" must be one of "files"', path: ['onnx'] })
+  .refine((m) => (m.task === 'ocr') === (m.ocr !== undefined) && (!m.ocr || Object.values(m.ocr).every((f) => m.files.includes(f))), {
+    message: 'ocr models need "ocr" {det, cls, rec, keys}, each one of "files" (and only they have it)',
+    path: ['ocr'],
+  })
   .refine((m) => m.onnx_text === undefined || m.files.includes(m.onnx_text), { message: '"onnx_text" must be one of "files"', path: ['onnx_text'] })
-  .refine((m) => (m.task === 'image-embedding') === (m.onnx_text !== undefined), { message: 'image-embedding models need "onnx_text" (and only they have it)', path: ['onnx_text'] });
+  .refine((m) => (m.task === 'image-embedding' || m.task === 'multivector-embedding') === (m.onnx_text !== undefined), {
+    message: 'image-embedding and multivector-embedding models need "onnx_text" (and only they have it)',
+    path: ['onnx_text'],
+  })
+  // transformers.js loads a captioner's graphs by these names (it has no option for others).
+  .refine((m) => m.task !== 'image-caption' || (m.onnx === CAPTION_GRAPHS.encoder && m.files.includes(CAPTION_GRAPHS.decoder)), {
+    message: `image-caption models need "onnx": "${CAPTION_GRAPHS.encoder}" and "${CAPTION_GRAPHS.decoder}" in "files"`,
+    path: ['onnx'],
+  });
 
 export const ManifestSchema = z.object({ models: z.array(ManifestModel) });
 

@@ -121,6 +121,11 @@ export class Metrics {
     }
   };
 
+  /** A model's worker process died unasked (OCR): counted with the worker threads that died. */
+  readonly onWorkerDied = (model: string): void => {
+    this.workerRestarts.inc({ model });
+  };
+
   readonly onPull = (outcome: PullOutcome): void => {
     this.pulls.inc({ status: outcome });
   };

@@ -15,9 +15,14 @@ export { ort };
 /**
  * Creates an onnxruntime session with the project's thread settings. Spinning is
  * turned off so an idle model costs no CPU; CUDA is used when asked for (or on
- * "auto" when the binding lists it) and falls back to CPU when it cannot start.
+ * "auto" when the binding lists it) and falls back to CPU when it cannot start. `overrides`
+ * replace individual session options (OCR turns the CPU memory arena off, as RapidOCR does).
  */
-export async function createSession(modelPath: string, options: RuntimeOptions): Promise<{ session: ort.InferenceSession; provider: string }> {
+export async function createSession(
+  modelPath: string,
+  options: RuntimeOptions,
+  overrides: ort.InferenceSession.SessionOptions = {},
+): Promise<{ session: ort.InferenceSession; provider: string }> {
   // Before the session exists, so onnxruntime's own pool threads inherit the niceness.
   niceCurrentThread(options.inferenceNice);
   const sessionOptions: ort.InferenceSession.SessionOptions = {
@@ -31,6 +36,7 @@ export async function createSession(modelPath: string, options: RuntimeOptions):
         inter_op: { allow_spinning: '0' },
       },
     },
+    ...overrides,
   };
   const wantsCuda = options.device === 'cuda' || (options.device === 'auto' && cudaListed());
   if (wantsCuda) {

@@ -1,6 +1,6 @@
 import { LRUCache } from 'lru-cache';
 import { HearthError, invalidRequest } from '../lib/errors.js';
-import type { Manifest, ManifestEntry, Task } from '../models/manifest.js';
+import { CAPTION_GRAPHS, type Manifest, type ManifestEntry, type Task } from '../models/manifest.js';
 import { isPlausibleModelName, isValidRepoId, printable } from '../models/model-id.js';
 import type { ModelStore } from '../models/store.js';
 
@@ -11,14 +11,18 @@ export interface ResolvedModel {
   entry: ManifestEntry | undefined;
   snapshotDir: string;
   onnxFile: string;
-  /** image-embedding only: the text graph (onnxFile is the vision graph). */
+  /** image-embedding and multivector-embedding: the text/query graph (onnxFile is the vision/image graph). */
   textOnnxFile?: string;
+  /** image-caption: the merged decoder graph (onnxFile is the encoder). */
+  decoderOnnxFile?: string;
 }
 
 /** Files that make a cached repo we have no manifest entry for servable as a text embedder. */
 const TEXT_ONNX_CANDIDATES = ['onnx/model.onnx', 'model.onnx', 'onnx/model_quantized.onnx'];
 /** A cached repo with both of transformers.js' CLIP graphs (and a tokenizer) is servable as image-embedding. */
 const CLIP_GRAPHS = { vision: 'onnx/vision_model.onnx', text: 'onnx/text_model.onnx' } as const;
+/** A cached repo with the two ColPali graphs (make_tiny_colpali.py's layout) is servable as multivector-embedding. */
+const COLPALI_GRAPHS = { image: 'onnx/image_model.onnx', text: 'onnx/text_model.onnx' } as const;
 
 /**
  * Turns the name a client sent into a model on disk: a manifest id or alias,
@@ -75,10 +79,34 @@ export class ModelCatalog {
     return (await this.cachedClip(id)) ? 'image-embedding' : 'text-embedding';
   }
 
+  /** Any model's task, for the pool's loader: the manifest's, else what the cached files are. */
+  async taskOf(id: string): Promise<Task> {
+    const entry = this.manifest.find(id);
+    if (entry) return entry.task;
+    if (this.resolved.has(`multivector-embedding\0${id}`)) return 'multivector-embedding';
+    const task = await this.embeddingTask(id);
+    if (task === 'text-embedding' && isValidRepoId(id) && (await this.cachedColPali(id))) return 'multivector-embedding';
+    if (task === 'text-embedding' && isValidRepoId(id) && (await this.cachedCaptioner(id))) return 'image-caption';
+    return task;
+  }
+
   private async cachedClip(id: string): Promise<string | undefined> {
+    return this.cachedWith(id, ['tokenizer.json', CLIP_GRAPHS.vision, CLIP_GRAPHS.text]);
+  }
+
+  private async cachedColPali(id: string): Promise<string | undefined> {
+    return this.cachedWith(id, ['tokenizer.json', COLPALI_GRAPHS.image, COLPALI_GRAPHS.text]);
+  }
+
+  /** A cached VisionEncoderDecoder repo in transformers.js' layout (both graphs, tokenizer, image processor). */
+  private async cachedCaptioner(id: string): Promise<string | undefined> {
+    return this.cachedWith(id, ['tokenizer.json', 'preprocessor_config.json', CAPTION_GRAPHS.encoder, CAPTION_GRAPHS.decoder]);
+  }
+
+  private async cachedWith(id: string, files: string[]): Promise<string | undefined> {
     const snapshotDir = await this.store.snapshotDir(id);
     if (!snapshotDir) return undefined;
-    for (const file of ['tokenizer.json', CLIP_GRAPHS.vision, CLIP_GRAPHS.text]) if (!(await this.store.filePath(snapshotDir, file))) return undefined;
+    for (const file of files) if (!(await this.store.filePath(snapshotDir, file))) return undefined;
     return snapshotDir;
   }
 
@@ -103,7 +131,8 @@ export class ModelCatalog {
           param: 'model',
         });
       }
-      return { id: entry.id, task, entry, snapshotDir, onnxFile: entry.onnx, textOnnxFile: entry.onnx_text };
+      const decoder = task === 'image-caption' ? { decoderOnnxFile: CAPTION_GRAPHS.decoder } : {};
+      return { id: entry.id, task, entry, snapshotDir, onnxFile: entry.onnx, textOnnxFile: entry.onnx_text, ...decoder };
     }
     const id = name.replace(/:latest$/i, '');
     // A name with a slash is a hub id: a malformed one is a bad request, not an unknown model.
@@ -119,6 +148,14 @@ export class ModelCatalog {
     if (task === 'image-embedding' && isValidRepoId(id)) {
       const snapshotDir = await this.cachedClip(id);
       if (snapshotDir) return { id, task, entry: undefined, snapshotDir, onnxFile: CLIP_GRAPHS.vision, textOnnxFile: CLIP_GRAPHS.text };
+    }
+    if (task === 'multivector-embedding' && isValidRepoId(id)) {
+      const snapshotDir = await this.cachedColPali(id);
+      if (snapshotDir) return { id, task, entry: undefined, snapshotDir, onnxFile: COLPALI_GRAPHS.image, textOnnxFile: COLPALI_GRAPHS.text };
+    }
+    if (task === 'image-caption' && isValidRepoId(id)) {
+      const snapshotDir = await this.cachedCaptioner(id);
+      if (snapshotDir) return { id, task, entry: undefined, snapshotDir, onnxFile: CAPTION_GRAPHS.encoder, decoderOnnxFile: CAPTION_GRAPHS.decoder };
     }
     throw this.notFound(name, task);
   }

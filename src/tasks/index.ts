@@ -4,10 +4,16 @@ import type { Manifest } from '../models/manifest.js';
 import { ModelStore } from '../models/store.js';
 import type { RunStats } from '../runtime/batcher.js';
 import { ModelPool } from '../runtime/pool.js';
+import { CaptionModel } from './caption/caption-model.js';
+import { CaptionService } from './caption/service.js';
 import { ModelCatalog } from './catalog.js';
+import { CrawlService } from './crawl/service.js';
+import { OcrService } from './ocr/service.js';
 import { EmbeddingService } from './embed/service.js';
 import { TextEmbeddingModel } from './embed/text-model.js';
 import { ClipEmbeddingModel } from './image/clip-model.js';
+import { ColPaliModel } from './multivector/colpali-model.js';
+import { MultivectorService } from './multivector/service.js';
 import { ModelsService } from './models/service.js';
 import type { ServedModel } from './served-model.js';
 import { type RuntimeStatus, runtimeStatus } from './status.js';
@@ -22,7 +28,15 @@ export interface Tasks {
   catalog: ModelCatalog;
   pool: ModelPool<ServedModel>;
   embeddings: EmbeddingService;
+  /** ColPali-style multivectors (POST /embeddings). */
+  multivector: MultivectorService;
   models: ModelsService;
+  /** POST /v1/images/captions: encoder-decoder captioners. */
+  captions: CaptionService;
+  /** POST /v1/crawl: the shared headless browser behind the egress proxy. */
+  crawl: CrawlService;
+  /** POST /v1/ocr: PP-OCR in a supervised worker process. */
+  ocr: OcrService;
   /** Ready when the default text model is loaded, or on disk with no failed load since. */
   readiness(): Promise<{ ready: boolean; model: string | null; reason?: string }>;
   /** Device, loaded models, queues, workers and pulls, from memory (no I/O). */
@@ -36,6 +50,8 @@ export interface TaskHooks {
   onBatch?(model: string, stats: RunStats): void;
   onPoolEvent?(event: PoolEvent): void;
   onPull?(outcome: 'success' | 'failed' | 'cancelled'): void;
+  /** A worker process (OCR) died without being asked to: a crash, or a kill for a hung job. */
+  onWorkerDied?(model: string): void;
 }
 
 /** Wires the model catalog, the shared pool and every task service from one Config. */
@@ -45,11 +61,11 @@ export function createTasks(config: Config, manifest: Manifest, log: Logger, hoo
   // Resolution happens before acquire, so the loader re-resolves by id (cheap fs checks).
   const resolveById = async (id: string) => {
     const entry = manifest.find(id);
-    return catalog.resolve(id, entry?.task ?? (await catalog.embeddingTask(id)));
+    return catalog.resolve(id, entry?.task ?? (await catalog.taskOf(id)));
   };
   // Every graph the model runs counts against the memory budget (CLIP has two).
   const onnxBytes = async (resolved: Awaited<ReturnType<typeof resolveById>>) => {
-    const files = [resolved.onnxFile, ...(resolved.textOnnxFile ? [resolved.textOnnxFile] : [])];
+    const files = [resolved.onnxFile, resolved.textOnnxFile, resolved.decoderOnnxFile].filter((f): f is string => f !== undefined);
     const sizes = await Promise.all(files.map(async (f) => (await stat(join(resolved.snapshotDir, f))).size));
     return sizes.reduce((a, b) => a + b, 0);
   };
@@ -70,7 +86,16 @@ export function createTasks(config: Config, manifest: Manifest, log: Logger, hoo
         },
       };
       const loading: Promise<ServedModel> =
-        resolved.task === 'image-embedding' && resolved.textOnnxFile
+        resolved.task === 'image-caption'
+          ? CaptionModel.load({ key: id, snapshotDir: resolved.snapshotDir }, config.runtime, config.batching, modelHooks)
+          : resolved.task === 'multivector-embedding' && resolved.textOnnxFile
+          ? ColPaliModel.load(
+              { key: id, snapshotDir: resolved.snapshotDir, imageOnnxFile: resolved.onnxFile, textOnnxFile: resolved.textOnnxFile, maxTokens: resolved.entry?.max_tokens },
+              config.runtime,
+              config.batching,
+              modelHooks,
+            )
+          : resolved.task === 'image-embedding' && resolved.textOnnxFile
           ? ClipEmbeddingModel.load(
               { key: id, snapshotDir: resolved.snapshotDir, visionOnnxFile: resolved.onnxFile, textOnnxFile: resolved.textOnnxFile, maxTokens: resolved.entry?.max_tokens },
               config.runtime,
@@ -104,6 +129,13 @@ export function createTasks(config: Config, manifest: Manifest, log: Logger, hoo
   });
   const failedLoads = new Map<string, string>();
   const embeddings = new EmbeddingService(catalog, pool, config.limits, { ...config.images, fetch: config.egress });
+  const multivector = new MultivectorService(
+    catalog,
+    pool,
+    { maxInputs: config.colpali.maxInputs, maxRequestTokens: config.limits.maxRequestTokens, defaultModel: config.colpali.model },
+    config.images,
+  );
+  const captions = new CaptionService(catalog, pool, { maxInputs: config.limits.maxInputs }, { ...config.images, fetch: config.egress });
   const puller = new ModelPuller({ store, hub: new HubClient({ endpoint: config.hub.endpoint, token: config.hub.token }), log });
   const models = new ModelsService(catalog, pool, puller, log, { defaultKeepAliveMs: config.keepAliveMs, onPullEnd: hooks.onPull });
   if (config.hub.autoPull) catalog.enableAutoPull((entry) => models.pullForRequest(entry), config.hub.pullWaitMs);
@@ -117,8 +149,19 @@ export function createTasks(config: Config, manifest: Manifest, log: Logger, hoo
     const onDisk = await store.resolveComplete(entry.id, entry.revision, entry.files);
     return onDisk ? { ready: true, model: entry.id } : { ready: false, model: entry.id, reason: `${entry.id} is not downloaded` };
   };
-  const status = () => runtimeStatus({ entries: pool.list(), handle: (key) => pool.peek(key), pulls: models.pulls(), runtime: config.runtime });
-  return { catalog, pool, embeddings, models, readiness, status, gpuMemoryBytes: () => gpuMemoryUsedBytes(), close: () => pool.close() };
+  const ocr = new OcrService(catalog, config.ocr, config.runtime, { ...config.images, fetch: config.egress }, (model, event) => {
+    if (event.type === 'exit' && !event.expected) {
+      log.warn({ model, ...event }, 'OCR worker died');
+      hooks.onWorkerDied?.(model);
+    }
+    else log.debug({ model, ...event }, `OCR worker ${event.type}`);
+  });
+  const status = () => ({ ...runtimeStatus({ entries: pool.list(), handle: (key) => pool.peek(key), pulls: models.pulls(), runtime: config.runtime }), ocrWorkers: ocr.status(), browser: crawl.status().browser });
+  const crawl = new CrawlService(config.crawl, config.egress, log);
+  const close = async () => {
+    await Promise.all([pool.close(), ocr.close()]);
+  };
+  return { catalog, pool, embeddings, multivector, models, captions, crawl, ocr, readiness, status, gpuMemoryBytes: () => gpuMemoryUsedBytes(), close };
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {

@@ -1,7 +1,9 @@
+import type { BrowserPoolStatus } from '../runtime/browser/pool.js';
 import type { PullProgress } from '../models/pull.js';
 import { type Provider, expectedProvider } from '../runtime/device.js';
 import type { RuntimeOptions } from '../runtime/onnx.js';
 import type { PoolEntryInfo } from '../runtime/pool.js';
+import type { WorkerStatus } from '../runtime/workers/supervisor.js';
 
 /** What a status report needs to know of a loaded model's handle. */
 export interface ModelHandle {
@@ -23,6 +25,10 @@ export interface RuntimeStatus {
   queues: Array<{ model: string; queued: number }>;
   workers: Array<{ model: string; alive: boolean; threads: number }>;
   pulls: Array<{ model: string; status: string; total?: number; completed?: number; callers: number }>;
+  /** OCR worker processes, one per OCR model used since start. */
+  ocrWorkers?: Array<WorkerStatus & { model: string }>;
+  /** The crawl browser (POST /v1/crawl). */
+  browser?: BrowserPoolStatus;
 }
 
 export interface StatusSources {

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { openApiDocument } from '../helpers/app.js';
-import { CLI, CLIP_REFERENCE, MAIN, MODEL_DIRS, REFERENCE, TINY_CLIP_ID } from '../helpers/paths.js';
+import { CAPTIONER_REFERENCE, CLI, CLIP_REFERENCE, COLPALI_REFERENCE, MAIN, MODEL_DIRS, REFERENCE, TINY_CAPTIONER_ID, TINY_CLIP_ID, TINY_COLPALI_ID } from '../helpers/paths.js';
 import { readAnswered, resetAnswered, unanswered } from '../helpers/status-coverage.js';
 
 declare module 'vitest' {
@@ -17,10 +17,11 @@ declare module 'vitest' {
 /**
  * Builds a fresh HF hub cache for the run with the real `hearth import` path:
  * the fp32 export as sentence-transformers/all-MiniLM-L6-v2 and the int8 ONNX
- * as Xenova/all-MiniLM-L6-v2, and the tiny CLIP as hearth-test/tiny-clip. Assets come from scripts/prepare-test-assets.sh.
+ * as Xenova/all-MiniLM-L6-v2, the tiny CLIP as hearth-test/tiny-clip, the tiny ColPali as hearth-test/tiny-colpali and the
+ * tiny ViT-GPT2 as hearth-test/tiny-captioner. Assets come from scripts/prepare-test-assets.sh.
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  for (const path of [MAIN, MODEL_DIRS.fp32, MODEL_DIRS.int8, MODEL_DIRS.tinyClip, REFERENCE, CLIP_REFERENCE]) {
+  for (const path of [MAIN, MODEL_DIRS.fp32, MODEL_DIRS.int8, MODEL_DIRS.tinyClip, MODEL_DIRS.tinyColPali, MODEL_DIRS.tinyCaptioner, REFERENCE, CLIP_REFERENCE, COLPALI_REFERENCE, CAPTIONER_REFERENCE]) {
     if (!existsSync(path)) throw new Error(`missing ${path}: run \`npm test\` (it builds and prepares the test assets)`);
   }
   const hfHome = await mkdtemp(join(tmpdir(), 'hearth-test-hf-'));
@@ -28,6 +29,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
   execFileSync(process.execPath, [CLI, 'import', MODEL_DIRS.fp32, '--as', 'sentence-transformers/all-MiniLM-L6-v2'], { env, stdio: 'pipe' });
   execFileSync(process.execPath, [CLI, 'import', MODEL_DIRS.int8, '--as', 'Xenova/all-MiniLM-L6-v2'], { env, stdio: 'pipe' });
   execFileSync(process.execPath, [CLI, 'import', MODEL_DIRS.tinyClip, '--as', TINY_CLIP_ID], { env, stdio: 'pipe' });
+  execFileSync(process.execPath, [CLI, 'import', MODEL_DIRS.tinyColPali, '--as', TINY_COLPALI_ID], { env, stdio: 'pipe' });
+  execFileSync(process.execPath, [CLI, 'import', MODEL_DIRS.tinyCaptioner, '--as', TINY_CAPTIONER_ID], { env, stdio: 'pipe' });
   project.provide('hfHome', hfHome);
   resetAnswered();
   return async () => {

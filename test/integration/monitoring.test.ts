@@ -93,7 +93,8 @@ describe('metrics, status and docs on the real server', () => {
     expect(new Date(s.models[0].expires_at).getTime()).toBeGreaterThan(Date.now());
     expect(s.queues).toEqual([{ model: MODEL, queued: 0 }]);
     expect(s.workers).toEqual([{ model: MODEL, alive: true, threads: s.device.intra_op_threads }]);
-    expect(s.browser).toBeNull();
+    // No crawl yet: the browser is not launched (it starts on the first /v1/crawl).
+    expect(s.browser).toMatchObject({ state: expect.stringMatching(/^(closed|unavailable)$/), pid: null, launches: 0, pages_open: 0, queued: 0 });
     expect(s.memory.rss_bytes).toBeGreaterThan(s.memory.heap_used_bytes);
     expect(s.memory.external_bytes).toBeGreaterThan(0);
     expect(s.pulls).toEqual([]);

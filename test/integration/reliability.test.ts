@@ -72,7 +72,21 @@ describe('fuzzing (API keys on, an empty hub on loopback for pulls)', () => {
       );
     }
     console.log(`fuzz: ${r.totalCases} cases in ${r.seconds} s, schemathesis exit ${r.exitCode}, failures: ${r.failures.join('; ') || 'none'}`);
-    expect(r.operations.map((o) => o.operation)).toEqual(['POST /api/embed', 'POST /api/embeddings', 'POST /api/models/pull', 'POST /api/pull', 'POST /api/show', 'POST /v1/embeddings']);
+    expect(r.operations.map((o) => o.operation)).toEqual([
+      'POST /api/embed',
+      'POST /api/embeddings',
+      'POST /api/models/pull',
+      'POST /api/pull',
+      'POST /api/show',
+      'POST /embed/batch',
+      'POST /embed/image',
+      'POST /embed/text',
+      'POST /embeddings',
+      'POST /v1/crawl',
+      'POST /v1/embeddings',
+      'POST /v1/images/captions',
+      'POST /v1/ocr',
+    ]);
     for (const op of r.operations) {
       expect(op.server5xx, op.operation).toBe(0);
       expect(op.nonJsonErrors, op.operation).toBe(0);

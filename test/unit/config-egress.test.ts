@@ -4,7 +4,7 @@ import { loadConfig } from '../../src/config.js';
 describe('image and egress settings', () => {
   it('has documented defaults', () => {
     const config = loadConfig({});
-    expect(config.images).toEqual({ maxBytes: 20 * 1024 * 1024, maxPixels: 50_000_000 });
+    expect(config.images).toEqual({ maxBytes: 20 * 1024 * 1024, maxPixels: 50_000_000, maxRequestPixels: 100_000_000 });
     expect(config.egress).toMatchObject({ timeoutMs: 15_000, maxRedirects: 5, ports: [] });
     expect(config.egress.allowlist.entries).toEqual([]);
   });
@@ -16,12 +16,13 @@ describe('image and egress settings', () => {
       HEARTH_EGRESS_TIMEOUT: '2s',
       HEARTH_MAX_IMAGE_BYTES: '5MB',
       HEARTH_MAX_IMAGE_PIXELS: '1000000',
+      HEARTH_MAX_REQUEST_PIXELS: '3000000',
     });
     expect(config.egress.allowlist.entries).toEqual(['192.168.1.0/24', 'nas.local', '*.lan']);
     expect(config.egress.allowlist.cidrs).toHaveLength(1);
     expect(config.egress.ports).toEqual([80, 443, 8080]);
     expect(config.egress.timeoutMs).toBe(2000);
-    expect(config.images).toEqual({ maxBytes: 5_000_000, maxPixels: 1_000_000 });
+    expect(config.images).toEqual({ maxBytes: 5_000_000, maxPixels: 1_000_000, maxRequestPixels: 3_000_000 });
   });
 
   it.each([

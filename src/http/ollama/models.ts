@@ -78,7 +78,8 @@ export function mountOllamaModels(app: OpenAPIHono<AppEnv>, tasks: Tasks, versio
           ...(details.embeddingLength ? { [`${arch}.embedding_length`]: summary.dimensions ?? details.embeddingLength } : {}),
           ...(details.contextLength ? { [`${arch}.context_length`]: details.contextLength } : {}),
         },
-        capabilities: ['embedding'],
+        // Ollama's names: a captioner reads images; everything else here embeds.
+        capabilities: summary.task === 'image-caption' ? ['vision'] : ['embedding'],
         modified_at: (summary.modifiedAt ?? new Date()).toISOString(),
         ...(summary.license ? { license: summary.license } : {}),
       });

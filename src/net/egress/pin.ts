@@ -18,7 +18,18 @@ export type DispatcherFactory = (pin: PinnedHost, options: PinOptions) => Dispat
  * certificate checks still use the URL's host name. Several addresses give happy eyeballs.
  */
 export const pinnedAgent: DispatcherFactory = (pin, { timeoutMs }) => {
-  const lookup: LookupFunction = (hostname, options, callback) => {
+  const lookup = pinnedLookup(pin);
+  return new Agent({
+    connect: { lookup, timeout: timeoutMs },
+    headersTimeout: timeoutMs,
+    bodyTimeout: timeoutMs,
+    connections: 1,
+  });
+};
+
+/** A DNS lookup that answers only for the pinned host, from the pin (used by the agent above and the crawl proxy). */
+export function pinnedLookup(pin: PinnedHost): LookupFunction {
+  return (hostname, options, callback) => {
     if (normaliseHost(hostname.replace(/^\[(.*)\]$/, '$1')) !== normaliseHost(pin.hostname)) {
       callback(new Error('egress: connect to a host that was not vetted'), '', 0);
       return;
@@ -27,10 +38,4 @@ export const pinnedAgent: DispatcherFactory = (pin, { timeoutMs }) => {
     if (options.all) callback(null, all);
     else callback(null, all[0]!.address, all[0]!.family);
   };
-  return new Agent({
-    connect: { lookup, timeout: timeoutMs },
-    headersTimeout: timeoutMs,
-    bodyTimeout: timeoutMs,
-    connections: 1,
-  });
-};
+}

@@ -112,7 +112,7 @@ export class EmbeddingService {
 
   private async embedClip(request: EmbedRequest): Promise<EmbedResult> {
     const resolved = await this.catalog.resolve(request.model, 'image-embedding');
-    if (request.dimensions !== undefined && resolved.entry) checkDimensions(request.dimensions, resolved.entry.dimensions);
+    if (request.dimensions !== undefined && resolved.entry?.dimensions !== undefined) checkDimensions(request.dimensions, resolved.entry.dimensions);
     const loadStarted = performance.now();
     const lease = await this.pool.acquire(resolved.id);
     const loadMs = performance.now() - loadStarted;

