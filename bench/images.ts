@@ -19,7 +19,7 @@ import { type Stats, fmt, httpCall, load, rssBytes, startBenchServer } from './l
 const { values } = parseArgs({
   options: {
     seconds: { type: 'string', default: '8' },
-    'model-dir': { type: 'string', default: join(packageRoot, '.cache/fixtures/models/bench-clip-b32') },
+    'model-dir': { type: 'string', default: join(packageRoot, '.cache/bench/clip-b32') },
     threads: { type: 'string', default: String(availableParallelism()) },
   },
 });

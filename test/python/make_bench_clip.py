@@ -3,7 +3,7 @@
 Same code path as make_tiny_clip.py (architecture, tokenizer, processor, ONNX layout); only the sizes differ,
 so inference costs what the real model costs. Benchmarks only: nothing checks its vectors against anything
 but onnxruntime-vs-torch at export.
-  python test/python/make_bench_clip.py [out_dir]   (default .cache/fixtures/models/bench-clip-b32)
+  python test/python/make_bench_clip.py [out_dir]   (default .cache/bench/clip-b32)
 """
 
 import sys
@@ -33,7 +33,7 @@ def build_model(vocab_size: int, bos_id: int, eos_id: int) -> CLIPModel:
 
 
 if __name__ == "__main__":
-    tiny.OUT = Path(sys.argv[1] if len(sys.argv) > 1 else ".cache/fixtures/models/bench-clip-b32")
+    tiny.OUT = Path(sys.argv[1] if len(sys.argv) > 1 else ".cache/bench/clip-b32")
     tiny.build_model = build_model
     tiny.TOL = 1e-3  # 12 layers of float32 accumulate more rounding than the 2-layer fixture
     tiny.main()
