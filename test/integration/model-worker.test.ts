@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { CLIP_REFERENCE, IMAGES, TINY_CLIP_ID } from '../helpers/paths.js';
+import { CLIP_REFERENCE, IMAGES, TINY_CAPTIONER_ID, TINY_CLIP_ID, TINY_COLPALI_ID } from '../helpers/paths.js';
 import { type RunningServer, postJson, startServer } from '../helpers/server.js';
 import { cosine } from '../helpers/vectors.js';
 
@@ -70,6 +70,17 @@ describe('seed model-worker contract', () => {
     expect(res.status).toBe(200);
     const [direct] = await minilm(['Hello world']);
     expect(cosine(res.json.results[0].embedding, direct!)).toBeGreaterThanOrEqual(0.99999);
+  });
+
+  it('models imported without a manifest entry are listed with the task their files show, and Ollama capabilities to match', async () => {
+    const res = await fetch(`${server.url}/api/models`);
+    const models = ((await res.json()) as { models: Array<{ id: string; task: string }> }).models;
+    const task = (id: string) => models.find((m) => m.id === id)?.task;
+    expect([task(TINY_CLIP_ID), task(TINY_COLPALI_ID), task(TINY_CAPTIONER_ID)]).toEqual(['image-embedding', 'multivector-embedding', 'image-caption']);
+    const show = async (model: string) => ((await postJson(`${server.url}/api/show`, { model })).json as { capabilities: string[] }).capabilities;
+    expect(await show(TINY_CLIP_ID)).toEqual(['embedding', 'vision']);
+    expect(await show(TINY_CAPTIONER_ID)).toEqual(['vision']);
+    expect(await show('all-minilm')).toEqual(['embedding']);
   });
 
   describe('bad input', () => {

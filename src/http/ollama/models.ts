@@ -79,7 +79,7 @@ export function mountOllamaModels(app: OpenAPIHono<AppEnv>, tasks: Tasks, versio
           ...(details.contextLength ? { [`${arch}.context_length`]: details.contextLength } : {}),
         },
         // Ollama's names: a captioner reads images; everything else here embeds.
-        capabilities: summary.task === 'image-caption' ? ['vision'] : ['embedding'],
+        capabilities: capabilitiesOf(summary.task),
         modified_at: (summary.modifiedAt ?? new Date()).toISOString(),
         ...(summary.license ? { license: summary.license } : {}),
       });
@@ -122,4 +122,11 @@ export function mountOllamaModels(app: OpenAPIHono<AppEnv>, tasks: Tasks, versio
       return c.body(null, 200);
     },
   );
+}
+
+/** Ollama's capability words for a task: embedders embed (CLIP and ColPali also see), captioners and OCR see. */
+function capabilitiesOf(task: string | null): string[] {
+  if (task === 'image-caption' || task === 'ocr') return ['vision'];
+  if (task === 'image-embedding' || task === 'multivector-embedding') return ['embedding', 'vision'];
+  return ['embedding'];
 }

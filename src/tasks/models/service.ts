@@ -71,7 +71,8 @@ export class ModelsService {
       summaries.push(this.summary(entry.id, entry, snapshot ? cached.get(entry.id) : undefined, loaded.get(entry.id)?.expiresAt, loaded.has(entry.id)));
       cached.delete(entry.id);
     }
-    for (const model of cached.values()) summaries.push(this.summary(model.id, undefined, model, loaded.get(model.id)?.expiresAt, loaded.has(model.id)));
+    // Not in the manifest: the task is what the cached files are (CLIP, ColPali and captioner layouts).
+    for (const model of cached.values()) summaries.push(this.summary(model.id, undefined, model, loaded.get(model.id)?.expiresAt, loaded.has(model.id), await this.catalog.taskOf(model.id)));
     return task ? summaries.filter((s) => s.task === task) : summaries;
   }
 
@@ -191,10 +192,10 @@ export class ModelsService {
     return id;
   }
 
-  private summary(id: string, entry: ManifestEntry | undefined, cached: CachedModel | undefined, expiresAt: number | null | undefined, loaded: boolean): ModelSummary {
+  private summary(id: string, entry: ManifestEntry | undefined, cached: CachedModel | undefined, expiresAt: number | null | undefined, loaded: boolean, cachedTask?: Task): ModelSummary {
     return {
       id,
-      task: entry?.task ?? (cached ? 'text-embedding' : null),
+      task: entry?.task ?? (cached ? (cachedTask ?? 'text-embedding') : null),
       aliases: entry?.aliases ?? [],
       description: entry?.description ?? null,
       license: entry?.license ?? null,
