@@ -60,38 +60,32 @@ else
 fi
 venv_hash=$(printf '%s' "$venv_key" | sha256sum | cut -d' ' -f1)
 
+# step NAME KEY OUTPUT WHAT SCRIPT [CLEAR...]: runs SCRIPT when NAME's stamp differs from KEY or OUTPUT is
+# missing, after removing CLEAR (its old outputs, and the stamps of the steps that read them).
+step() {
+  local name=$1 key=$2 output=$3 what=$4 script=$5
+  shift 5
+  if needs "$name" "$key" || [[ ! -e $output ]]; then
+    log "$what"
+    rm -rf "$@"
+    "$PY" "$script"
+    done_step "$name" "$key"
+  else
+    log "$name up to date"
+  fi
+}
+
 # b. model folders
 models_key="$venv_hash $(hash_of test/python/prepare_models.py)"
-if needs models "$models_key" || [[ ! -f $FIX/models/manifest-hints.json ]]; then
-  log "building model folders"
-  rm -rf "$FIX/models" "$STAMPS/reference"
-  "$PY" test/python/prepare_models.py
-  done_step models "$models_key"
-else
-  log "models up to date"
-fi
+step models "$models_key" "$FIX/models/manifest-hints.json" "building model folders" test/python/prepare_models.py "$FIX/models" "$STAMPS/reference"
 
 # b2. tiny random-weight CLIP (real architecture) with its ONNX graphs; rebuilt if the models step wiped it
 clip_key="$venv_hash $(hash_of test/python/make_tiny_clip.py)"
-if needs tiny-clip "$clip_key" || [[ ! -f $FIX/models/tiny-clip/onnx/vision_model.onnx ]]; then
-  log "building tiny-clip"
-  rm -f "$STAMPS/clip-reference"
-  "$PY" test/python/make_tiny_clip.py
-  done_step tiny-clip "$clip_key"
-else
-  log "tiny-clip up to date"
-fi
+step tiny-clip "$clip_key" "$FIX/models/tiny-clip/onnx/vision_model.onnx" "building tiny-clip" test/python/make_tiny_clip.py "$STAMPS/clip-reference"
 
 # b3. tiny random-weight ColPali (ColPaliForRetrieval: PaliGemma = SigLIP + Gemma, + projection) with its ONNX graphs
 colpali_key="$venv_hash $(hash_of test/python/make_tiny_colpali.py)"
-if needs tiny-colpali "$colpali_key" || [[ ! -f $FIX/models/tiny-colpali/onnx/image_model.onnx ]]; then
-  log "building tiny-colpali"
-  rm -f "$STAMPS/colpali-reference"
-  "$PY" test/python/make_tiny_colpali.py
-  done_step tiny-colpali "$colpali_key"
-else
-  log "tiny-colpali up to date"
-fi
+step tiny-colpali "$colpali_key" "$FIX/models/tiny-colpali/onnx/image_model.onnx" "building tiny-colpali" test/python/make_tiny_colpali.py "$STAMPS/colpali-reference"
 
 if (( MODELS_ONLY )); then
   log "done in $((SECONDS - start))s (models only)"
@@ -100,68 +94,29 @@ fi
 
 # c. reference embeddings
 ref_key="$models_key $(hash_of test/python/reference_embeddings.py test/fixtures/sentences.json)"
-if needs reference "$ref_key" || [[ ! -f $FIX/reference/minilm.json ]]; then
-  log "computing reference embeddings"
-  rm -rf "$FIX/reference"
-  "$PY" test/python/reference_embeddings.py
-  done_step reference "$ref_key"
-else
-  log "reference embeddings up to date"
-fi
+step reference "$ref_key" "$FIX/reference/minilm.json" "computing reference embeddings" test/python/reference_embeddings.py "$FIX/reference"
 
 # c2. CLIP test images + reference pixel_values/image_embeds (after c, which clears reference/)
 clip_ref_key="$clip_key $(hash_of test/python/clip_reference.py)"
-if needs clip-reference "$clip_ref_key" || [[ ! -f $FIX/reference/tiny-clip.json ]]; then
-  log "computing CLIP reference"
-  "$PY" test/python/clip_reference.py
-  done_step clip-reference "$clip_ref_key"
-else
-  log "CLIP reference up to date"
-fi
+step clip-reference "$clip_ref_key" "$FIX/reference/tiny-clip.json" "computing CLIP reference" test/python/clip_reference.py
 
 # c3. ColPali reference multivectors (after c2, which writes the images)
 colpali_ref_key="$colpali_key $clip_ref_key $(hash_of test/python/colpali_reference.py)"
-if needs colpali-reference "$colpali_ref_key" || [[ ! -f $FIX/reference/tiny-colpali.json ]]; then
-  log "computing ColPali reference"
-  "$PY" test/python/colpali_reference.py
-  done_step colpali-reference "$colpali_ref_key"
-else
-  log "ColPali reference up to date"
-fi
+step colpali-reference "$colpali_ref_key" "$FIX/reference/tiny-colpali.json" "computing ColPali reference" test/python/colpali_reference.py
 
 # c4a. tiny random-weight image captioner (VisionEncoderDecoderModel: ViT + GPT-2) in transformers.js' ONNX layout
 #      (tests only: after the --models-only exit, so `npm start` does not build it)
 captioner_key="$venv_hash $(hash_of test/python/make_tiny_captioner.py)"
-if needs tiny-captioner "$captioner_key" || [[ ! -f $FIX/models/tiny-captioner/onnx/decoder_model_merged.onnx ]]; then
-  log "building tiny-captioner"
-  rm -f "$STAMPS/captioner-reference"
-  "$PY" test/python/make_tiny_captioner.py
-  done_step tiny-captioner "$captioner_key"
-else
-  log "tiny-captioner up to date"
-fi
+step tiny-captioner "$captioner_key" "$FIX/models/tiny-captioner/onnx/decoder_model_merged.onnx" "building tiny-captioner" test/python/make_tiny_captioner.py "$STAMPS/captioner-reference"
 
 # c4b. reference captions: transformers' greedy generate on the CLIP test images (after c2, which writes them)
 captioner_ref_key="$captioner_key $clip_ref_key $(hash_of test/python/captioner_reference.py)"
-if needs captioner-reference "$captioner_ref_key" || [[ ! -f $FIX/reference/tiny-captioner.json ]]; then
-  log "computing captioner reference"
-  "$PY" test/python/captioner_reference.py
-  done_step captioner-reference "$captioner_ref_key"
-else
-  log "captioner reference up to date"
-fi
+step captioner-reference "$captioner_ref_key" "$FIX/reference/tiny-captioner.json" "computing captioner reference" test/python/captioner_reference.py
 
 # c5. OCR: rendered test images, PDFs (two pages, encrypted, zero pages), an image bomb, and RapidOCR's
 #     reading of each image (texts, boxes, CER) under .cache/fixtures/ocr/. Needs the fonts scripts/test.sh installs.
 ocr_key="$venv_hash $(hash_of test/python/ocr_reference.py)"
-if needs ocr-reference "$ocr_key" || [[ ! -f $FIX/ocr/reference.json ]]; then
-  log "computing OCR reference (RapidOCR)"
-  rm -rf "$FIX/ocr"
-  "$PY" test/python/ocr_reference.py
-  done_step ocr-reference "$ocr_key"
-else
-  log "OCR reference up to date"
-fi
+step ocr-reference "$ocr_key" "$FIX/ocr/reference.json" "computing OCR reference (RapidOCR)" test/python/ocr_reference.py "$FIX/ocr"
 
 # d. tiktoken cache (ranks from node_modules/js-tiktoken)
 if [[ ! -d node_modules/js-tiktoken ]]; then
@@ -169,13 +124,6 @@ if [[ ! -d node_modules/js-tiktoken ]]; then
   exit 1
 fi
 tk_key="$venv_hash $(hash_of test/python/build_tiktoken_cache.py node_modules/js-tiktoken/package.json)"
-if needs tiktoken "$tk_key" || [[ -z "$(ls -A "$FIX/tiktoken" 2>/dev/null)" ]]; then
-  log "building tiktoken cache"
-  rm -rf "$FIX/tiktoken"
-  "$PY" test/python/build_tiktoken_cache.py
-  done_step tiktoken "$tk_key"
-else
-  log "tiktoken cache up to date"
-fi
+step tiktoken "$tk_key" "$FIX/tiktoken" "building tiktoken cache" test/python/build_tiktoken_cache.py "$FIX/tiktoken"
 
 log "done in $((SECONDS - start))s (fixtures in $FIX, python at $PY)"

@@ -15,9 +15,14 @@ import base64
 import hashlib
 import json
 import os
+
+import fixture_common  # noqa: E402,F401
 import subprocess
 import sys
 from pathlib import Path
+
+_report = fixture_common.Reporter("build_tiktoken_cache")
+log, fail = _report.log, _report.fail
 
 CACHE = Path(".cache/fixtures/tiktoken")
 RANKS = Path("node_modules/js-tiktoken/dist/ranks")
@@ -36,15 +41,6 @@ SAMPLES = [
     "def f(x):\n    return x ** 2  # 12345678901234",
     "",
 ]
-
-
-def log(msg: str) -> None:
-    print(f"[build_tiktoken_cache] {msg}", flush=True)
-
-
-def fail(msg: str) -> None:
-    print(f"[build_tiktoken_cache] ERROR: {msg}", file=sys.stderr, flush=True)
-    sys.exit(1)
 
 
 def load_js_ranks(name: str) -> dict:

@@ -16,8 +16,7 @@ Run from the repository root after make_tiny_captioner.py: python test/python/ca
 
 import os
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+import fixture_common  # noqa: E402,F401  (offline Hugging Face settings, before transformers loads)
 
 import json
 import shutil
@@ -29,16 +28,15 @@ import torch
 from PIL import Image, ImageOps
 from transformers import AutoTokenizer, ViTImageProcessorPil, VisionEncoderDecoderModel
 
+_report = fixture_common.Reporter("captioner_reference")
+log = _report.log
+
 MODEL = Path(".cache/fixtures/models/tiny-captioner")
 IMAGES = Path(".cache/fixtures/images")
 REF = Path(".cache/fixtures/reference")
 NPY = REF / "tiny-captioner"
 SHORT = 4
 PROMPT = "a photo of"
-
-
-def log(msg: str) -> None:
-    print(f"[captioner_reference] {msg}", flush=True)
 
 
 def greedy(model, pixel_values, **kw) -> tuple[list[int], float]:

@@ -19,8 +19,7 @@ Run from the repository root after make_tiny_clip.py: python test/python/clip_re
 
 import os
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+import fixture_common  # noqa: E402,F401  (offline Hugging Face settings, before transformers loads)
 
 import io
 import json
@@ -33,14 +32,13 @@ from PIL import Image, ImageDraw, ImageFont, ImageOps
 from transformers import CLIPImageProcessorPil, CLIPModel, CLIPTokenizerFast
 from transformers.image_utils import load_image
 
+_report = fixture_common.Reporter("clip_reference")
+log = _report.log
+
 MODEL = Path(".cache/fixtures/models/tiny-clip")
 IMAGES = Path(".cache/fixtures/images")
 REF = Path(".cache/fixtures/reference")
 NPY = REF / "tiny-clip"
-
-
-def log(msg: str) -> None:
-    print(f"[clip_reference] {msg}", flush=True)
 
 
 def rng(seed: int) -> np.random.Generator:

@@ -16,8 +16,7 @@ Run from the repository root after make_tiny_colpali.py and clip_reference.py (w
 
 import os
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+import fixture_common  # noqa: E402,F401  (offline Hugging Face settings, before transformers loads)
 
 import json
 import shutil
@@ -28,6 +27,9 @@ import numpy as np
 import torch
 from PIL import Image, ImageOps
 from transformers import ColPaliForRetrieval, ColPaliProcessor
+
+_report = fixture_common.Reporter("colpali_reference")
+log = _report.log
 
 MODEL = Path(".cache/fixtures/models/tiny-colpali")
 IMAGES = Path(".cache/fixtures/images")
@@ -48,10 +50,6 @@ QUERIES = [
     "line one\nline two\ttabbed",
     " ".join(["a long question that keeps going"] * 20),
 ]
-
-
-def log(msg: str) -> None:
-    print(f"[colpali_reference] {msg}", flush=True)
 
 
 def run(model, batch) -> list[np.ndarray]:

@@ -20,8 +20,7 @@ Run from the repository root: python test/python/make_tiny_captioner.py
 
 import os
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+import fixture_common  # noqa: E402,F401  (offline Hugging Face settings, before transformers loads)
 
 import json
 import shutil
@@ -47,6 +46,9 @@ from transformers import (
     VisionEncoderDecoderModel,
 )
 
+_report = fixture_common.Reporter("make_tiny_captioner")
+log, fail = _report.log, _report.fail
+
 OUT = Path(".cache/fixtures/models/tiny-captioner")
 SEED = 7
 TOL = 1e-4
@@ -68,15 +70,6 @@ CORPUS = [
     "a plate of food with broccoli and rice",
     "an airplane flying in the blue sky",
 ]
-
-
-def log(msg: str) -> None:
-    print(f"[make_tiny_captioner] {msg}", flush=True)
-
-
-def fail(msg: str) -> None:
-    print(f"[make_tiny_captioner] ERROR: {msg}", file=sys.stderr, flush=True)
-    sys.exit(1)
 
 
 def build_tokenizer() -> GPT2TokenizerFast:

@@ -15,8 +15,7 @@ Run from the repository root: python test/python/make_tiny_clip.py
 
 import os
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+import fixture_common  # noqa: E402,F401  (offline Hugging Face settings, before transformers loads)
 
 import json
 import shutil
@@ -30,6 +29,9 @@ import torch
 from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, trainers
 from transformers import CLIPConfig, CLIPImageProcessorPil, CLIPModel, CLIPTokenizer
 from transformers.image_utils import OPENAI_CLIP_MEAN, OPENAI_CLIP_STD
+
+_report = fixture_common.Reporter("make_tiny_clip")
+log, fail = _report.log, _report.fail
 
 OUT = Path(".cache/fixtures/models/tiny-clip")
 SEED = 0
@@ -49,15 +51,6 @@ CORPUS = [
     "a handwritten note with blue ink",
     "a screenshot of a web page with text and images",
 ]
-
-
-def log(msg: str) -> None:
-    print(f"[make_tiny_clip] {msg}", flush=True)
-
-
-def fail(msg: str) -> None:
-    print(f"[make_tiny_clip] ERROR: {msg}", file=sys.stderr, flush=True)
-    sys.exit(1)
 
 
 def build_vocab() -> tuple[dict[str, int], list[tuple[str, str]]]:

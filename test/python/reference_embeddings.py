@@ -6,8 +6,7 @@ Run from the repository root after prepare_models.py.
 
 import os
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+import fixture_common  # noqa: E402,F401  (offline Hugging Face settings, before transformers loads)
 
 import json
 import sys
@@ -17,15 +16,14 @@ import numpy as np
 import onnxruntime as ort
 from sentence_transformers import SentenceTransformer
 
+_report = fixture_common.Reporter("reference_embeddings")
+log = _report.log
+
 MODELS = Path(".cache/fixtures/models")
 FP32 = MODELS / "minilm-fp32"
 INT8 = MODELS / "minilm-int8"
 OUT = Path(".cache/fixtures/reference")
 SENTENCES = Path("test/fixtures/sentences.json")
-
-
-def log(msg: str) -> None:
-    print(f"[reference_embeddings] {msg}", flush=True)
 
 
 def onnx_embed(path: Path, tokenizer, sentences, max_len: int, batch: int = 32) -> np.ndarray:
