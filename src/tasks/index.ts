@@ -19,6 +19,7 @@ import type { ServedModel } from './served-model.js';
 import { type RuntimeStatus, runtimeStatus } from './status.js';
 import { gpuMemoryUsedBytes } from '../runtime/device.js';
 import type { PoolEvent } from '../runtime/pool.js';
+import type { WorkerModelHooks } from '../runtime/worker-model.js';
 import { HubClient } from '../models/hub.js';
 import { ModelPuller } from '../models/pull.js';
 import { stat } from 'node:fs/promises';
@@ -85,34 +86,7 @@ export function createTasks(config: Config, manifest: Manifest, log: Logger, hoo
           hooks.onBatch?.(id, stats);
         },
       };
-      const loading: Promise<ServedModel> =
-        resolved.task === 'image-caption'
-          ? CaptionModel.load({ key: id, snapshotDir: resolved.snapshotDir }, config.runtime, config.batching, modelHooks)
-          : resolved.task === 'multivector-embedding' && resolved.textOnnxFile
-          ? ColPaliModel.load(
-              { key: id, snapshotDir: resolved.snapshotDir, imageOnnxFile: resolved.onnxFile, textOnnxFile: resolved.textOnnxFile, maxTokens: resolved.entry?.max_tokens },
-              config.runtime,
-              config.batching,
-              modelHooks,
-            )
-          : resolved.task === 'image-embedding' && resolved.textOnnxFile
-          ? ClipEmbeddingModel.load(
-              { key: id, snapshotDir: resolved.snapshotDir, visionOnnxFile: resolved.onnxFile, textOnnxFile: resolved.textOnnxFile, maxTokens: resolved.entry?.max_tokens },
-              config.runtime,
-              config.batching,
-              modelHooks,
-            )
-          : TextEmbeddingModel.load(
-              {
-                key: id,
-                snapshotDir: resolved.snapshotDir,
-                onnxFile: resolved.onnxFile,
-                overrides: { pooling: resolved.entry?.pooling, normalize: resolved.entry?.normalize, maxTokens: resolved.entry?.max_tokens },
-              },
-              config.runtime,
-              config.batching,
-              modelHooks,
-            );
+      const loading = loadServedModel(id, resolved, config, modelHooks);
       const model = await withTimeout(loading, config.loadTimeoutMs, `loading ${id} took longer than ${config.loadTimeoutMs} ms`);
       return { value: model, sizeBytes: await onnxBytes(resolved), dispose: () => model.dispose() };
     },
@@ -162,6 +136,20 @@ export function createTasks(config: Config, manifest: Manifest, log: Logger, hoo
     await Promise.all([pool.close(), ocr.close()]);
   };
   return { catalog, pool, embeddings, multivector, models, captions, crawl, ocr, readiness, status, gpuMemoryBytes: () => gpuMemoryUsedBytes(), close };
+}
+
+/** The worker-backed model a resolved task needs; a text embedder unless the files say otherwise. */
+function loadServedModel(key: string, resolved: Awaited<ReturnType<ModelCatalog['resolve']>>, config: Config, hooks: WorkerModelHooks): Promise<ServedModel> {
+  const { snapshotDir, onnxFile, textOnnxFile, entry } = resolved;
+  if (resolved.task === 'image-caption') return CaptionModel.load({ key, snapshotDir }, config.runtime, config.batching, hooks);
+  if (resolved.task === 'multivector-embedding' && textOnnxFile) {
+    return ColPaliModel.load({ key, snapshotDir, imageOnnxFile: onnxFile, textOnnxFile, maxTokens: entry?.max_tokens }, config.runtime, config.batching, hooks);
+  }
+  if (resolved.task === 'image-embedding' && textOnnxFile) {
+    return ClipEmbeddingModel.load({ key, snapshotDir, visionOnnxFile: onnxFile, textOnnxFile, maxTokens: entry?.max_tokens }, config.runtime, config.batching, hooks);
+  }
+  const overrides = { pooling: entry?.pooling, normalize: entry?.normalize, maxTokens: entry?.max_tokens };
+  return TextEmbeddingModel.load({ key, snapshotDir, onnxFile, overrides }, config.runtime, config.batching, hooks);
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
