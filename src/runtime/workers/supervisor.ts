@@ -1,76 +1,10 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { HearthError } from '../../lib/errors.js';
+import { CrashCircuit } from './crash-circuit.js';
+import { type SupervisorOptions, type WorkerState, type WorkerStatus, WorkerJobError } from './types.js';
 import type { FromChild, ToChild } from './protocol.js';
 
-export interface SupervisorOptions {
-  /** For messages and status ("ocr"). */
-  name: string;
-  /** Compiled worker script (it calls serveWorker). */
-  script: string;
-  /** Sent to the child's init handler on every spawn. */
-  init: unknown;
-  /** A warm child with nothing to do exits after this long, so its memory goes back to the OS. */
-  idleTimeoutMs: number;
-  /** A job running longer is failed and its child SIGKILLed. */
-  jobTimeoutMs: number;
-  /** Spawn + init longer than this counts as a failed start. */
-  startTimeoutMs: number;
-  /** Jobs in flight in the child at once. */
-  concurrency: number;
-  /** Jobs waiting beyond those; more are refused with 503 overloaded. */
-  maxQueue: number;
-  /** Crashes (deaths not asked for, kills for hung jobs, failed starts) within crashWindowMs that open the circuit. */
-  crashLimit?: number;
-  crashWindowMs?: number;
-  /** How long an open circuit refuses before letting one probe through; doubles on each failed probe. */
-  circuitOpenMs?: number;
-  maxCircuitOpenMs?: number;
-  /** Delay before respawning after a crash: initial × 2^(crashes in window − 1), capped. */
-  backoff?: { initialMs: number; maxMs: number };
-  execArgv?: string[];
-  onEvent?(event: WorkerEvent): void;
-}
-
-export type WorkerEvent =
-  | { type: 'spawn'; pid: number }
-  | { type: 'ready'; pid: number; ms: number }
-  | { type: 'exit'; pid: number; code: number | null; signal: string | null; expected: boolean }
-  | { type: 'job_timeout'; pid: number }
-  | { type: 'circuit_open'; retryAfterS: number }
-  | { type: 'circuit_closed' };
-
-export type WorkerState = 'stopped' | 'starting' | 'busy' | 'idle' | 'stopping';
-
-export interface WorkerStatus {
-  name: string;
-  state: WorkerState;
-  /** A child process exists and has loaded (busy or idle). */
-  warm: boolean;
-  pid: number | null;
-  inFlight: number;
-  queued: number;
-  /** Spawns after the first. */
-  restarts: number;
-  crashes: number;
-  recentCrashes: number;
-  circuit: 'closed' | 'open' | 'half_open';
-  retryAfterS?: number;
-  lastStartMs?: number;
-  rssBytes?: number;
-  lastExit?: { code: number | null; signal: string | null; expected: boolean; at: string };
-  idleTimeoutMs: number;
-}
-
-/** A job's own failure, reported by the worker (the worker stays up). */
-export class WorkerJobError extends Error {
-  constructor(
-    readonly code: string | undefined,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'WorkerJobError';
-  }
-}
+export { type SupervisorOptions, type WorkerEvent, type WorkerState, type WorkerStatus, WorkerJobError } from './types.js';
 
 interface Job {
   id: number;
@@ -107,15 +41,11 @@ export class WorkerSupervisor {
   private readonly queue: Job[] = [];
   private readonly inFlight = new Map<number, Job>();
   private nextId = 1;
-  private crashTimes: number[] = [];
-  private crashes = 0;
+  private readonly circuit: CrashCircuit;
   private spawns = 0;
   private nextSpawnAt = 0;
   private spawnTimer: NodeJS.Timeout | undefined;
   private idleTimer: NodeJS.Timeout | undefined;
-  private openUntil: number | undefined;
-  private openMs: number;
-  private probing = false;
   private closed = false;
   private lastStartMs: number | undefined;
   private rssBytes: number | undefined;
@@ -131,26 +61,22 @@ export class WorkerSupervisor {
       backoff: { initialMs: 100, maxMs: 5_000 },
       ...options,
     };
-    this.openMs = this.opts.circuitOpenMs;
+    this.circuit = new CrashCircuit(this.opts);
   }
 
   /** Runs one job; rejects with WorkerJobError for the job's own failure, HearthError for the worker's. */
   run(payload: unknown, signal?: AbortSignal): Promise<unknown> {
     if (this.closed) return Promise.reject(new HearthError('overloaded', `the ${this.opts.name} worker is shutting down`, { retryAfterS: 1 }));
-    const now = Date.now();
-    let probe = false;
-    if (this.openUntil !== undefined) {
-      if (now < this.openUntil || this.probing) {
-        const retryAfterS = Math.max(1, Math.ceil(((this.openUntil ?? now) - now) / 1000));
-        return Promise.reject(
-          new HearthError('model_load_failed', `the ${this.opts.name} worker crashed ${this.opts.crashLimit} times within ${this.opts.crashWindowMs / 1000} s; retry after ${retryAfterS} s`, {
-            retryAfterS,
-          }),
-        );
-      }
-      probe = true;
-      this.probing = true;
+    const admission = this.circuit.admit(Date.now());
+    if (typeof admission === 'object') {
+      const { retryAfterS } = admission;
+      return Promise.reject(
+        new HearthError('model_load_failed', `the ${this.opts.name} worker crashed ${this.opts.crashLimit} times within ${this.opts.crashWindowMs / 1000} s; retry after ${retryAfterS} s`, {
+          retryAfterS,
+        }),
+      );
     }
+    const probe = admission === 'probe';
     if (this.queue.length + this.inFlight.size >= this.opts.concurrency + this.opts.maxQueue) {
       return Promise.reject(new HearthError('overloaded', `the ${this.opts.name} worker has ${this.opts.maxQueue} jobs waiting; retry shortly`, { retryAfterS: 1 }));
     }
@@ -162,7 +88,7 @@ export class WorkerSupervisor {
           const i = this.queue.indexOf(job);
           if (i >= 0) {
             this.queue.splice(i, 1);
-            if (job.probe) this.probing = false;
+            if (job.probe) this.circuit.releaseProbe();
             this.settle(job, new HearthError('client_closed', 'client closed the request'));
           }
         };
@@ -177,7 +103,6 @@ export class WorkerSupervisor {
     const now = Date.now();
     const c = this.child;
     const state: WorkerState = !c ? 'stopped' : c.stopping ? 'stopping' : !c.ready ? 'starting' : this.inFlight.size > 0 ? 'busy' : 'idle';
-    const open = this.openUntil !== undefined;
     return {
       name: this.opts.name,
       state,
@@ -186,10 +111,9 @@ export class WorkerSupervisor {
       inFlight: this.inFlight.size,
       queued: this.queue.length,
       restarts: Math.max(0, this.spawns - 1),
-      crashes: this.crashes,
-      recentCrashes: this.recentCrashes(now),
-      circuit: !open ? 'closed' : now >= this.openUntil! ? 'half_open' : 'open',
-      ...(open && now < this.openUntil! ? { retryAfterS: Math.ceil((this.openUntil! - now) / 1000) } : {}),
+      crashes: this.circuit.crashes,
+      recentCrashes: this.circuit.recent(now),
+      ...this.circuit.view(now),
       ...(this.lastStartMs !== undefined ? { lastStartMs: Math.round(this.lastStartMs) } : {}),
       ...(c && this.rssBytes !== undefined ? { rssBytes: this.rssBytes } : {}),
       ...(this.lastExit ? { lastExit: this.lastExit } : {}),
@@ -205,11 +129,6 @@ export class WorkerSupervisor {
     for (const job of this.queue.splice(0)) this.settle(job, new HearthError('overloaded', `the ${this.opts.name} worker is shutting down`, { retryAfterS: 1 }));
     const c = this.child;
     if (c) await this.stopChild(c, graceMs);
-  }
-
-  private recentCrashes(now: number): number {
-    this.crashTimes = this.crashTimes.filter((t) => now - t < this.opts.crashWindowMs);
-    return this.crashTimes.length;
   }
 
   private pump(): void {
@@ -308,14 +227,9 @@ export class WorkerSupervisor {
     if (!job) return;
     this.inFlight.delete(m.id);
     clearTimeout(job.timer);
-    if (m.ok) {
-      if (job.probe) this.closeCircuit();
-      this.settle(job, undefined, m.value);
-    } else {
-      // A job that failed cleanly still proves the worker runs.
-      if (job.probe) this.closeCircuit();
-      this.settle(job, new WorkerJobError(m.error.code, m.error.message));
-    }
+    // A job that failed cleanly still proves the worker runs.
+    if (job.probe && this.circuit.close()) this.opts.onEvent?.({ type: 'circuit_closed' });
+    this.settle(job, m.ok ? undefined : new WorkerJobError(m.error.code, m.error.message), m.ok ? m.value : undefined);
     this.pump();
   }
 
@@ -346,45 +260,23 @@ export class WorkerSupervisor {
 
   private recordCrash(duringStart: boolean, probeFailed: boolean): void {
     const now = Date.now();
-    this.crashes++;
-    this.crashTimes.push(now);
-    const recent = this.recentCrashes(now);
-    const { initialMs, maxMs } = this.opts.backoff;
-    this.nextSpawnAt = now + Math.min(maxMs, initialMs * 2 ** Math.max(0, recent - 1));
-    if (probeFailed || (this.probing && duringStart)) {
-      this.openMs = Math.min(this.openMs * 2, this.opts.maxCircuitOpenMs);
-      this.openCircuit(now);
-    } else if (recent >= this.opts.crashLimit) {
-      this.openCircuit(now);
+    const { respawnDelayMs, openedForS } = this.circuit.recordCrash(now, duringStart, probeFailed);
+    this.nextSpawnAt = now + respawnDelayMs;
+    if (openedForS !== undefined) {
+      this.opts.onEvent?.({ type: 'circuit_open', retryAfterS: openedForS });
+      this.failQueued(new HearthError('model_load_failed', `the ${this.opts.name} worker keeps crashing; retry after ${openedForS} s`, { retryAfterS: openedForS }));
     } else if (duringStart) {
       this.failQueued(new HearthError('model_load_failed', `the ${this.opts.name} worker failed to start`, { retryAfterS: 1 }));
     }
   }
 
-  private openCircuit(now: number): void {
-    this.openUntil = now + this.openMs;
-    this.probing = false;
-    const retryAfterS = Math.ceil(this.openMs / 1000);
-    this.opts.onEvent?.({ type: 'circuit_open', retryAfterS });
-    this.failQueued(new HearthError('model_load_failed', `the ${this.opts.name} worker keeps crashing; retry after ${retryAfterS} s`, { retryAfterS }));
-  }
-
-  private closeCircuit(): void {
-    if (this.openUntil === undefined) return;
-    this.openUntil = undefined;
-    this.probing = false;
-    this.openMs = this.opts.circuitOpenMs;
-    this.crashTimes = [];
-    this.opts.onEvent?.({ type: 'circuit_closed' });
-  }
-
   private failQueued(error: HearthError): void {
     for (const job of this.queue.splice(0)) this.settle(job, error);
-    if (this.probing) this.probing = false;
+    this.circuit.releaseProbe();
   }
 
   private failStart(message: string): void {
-    this.recordCrash(true, this.probing);
+    this.recordCrash(true, this.circuit.probeRunning);
     this.failQueued(new HearthError('model_load_failed', message, { retryAfterS: 1 }));
   }
 
