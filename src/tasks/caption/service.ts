@@ -4,6 +4,7 @@ import type { ModelPool } from '../../runtime/pool.js';
 import type { ModelCatalog } from '../catalog.js';
 import { decodeRaw } from '../image/clip-embed.js';
 import type { ServedModel } from '../served-model.js';
+import { withModel } from '../with-model.js';
 import { CaptionModel } from './caption-model.js';
 import { type GeneratedRow, tokenBudget } from './generation.js';
 
@@ -54,12 +55,7 @@ export class CaptionService {
     if (!name) throw new HearthError('model_not_found', 'no image-caption model is configured; name one in "model"', { param: 'model' });
     const resolved = await this.catalog.resolve(name, 'image-caption');
 
-    const loadStarted = performance.now();
-    const lease = await this.pool.acquire(resolved.id);
-    const loadMs = performance.now() - loadStarted;
-    try {
-      const model = lease.value;
-      if (!(model instanceof CaptionModel)) throw new HearthError('internal_error', `model ${resolved.id} is not a captioner`);
+    return withModel(this.pool, resolved.id, CaptionModel, request.keepAliveMs, async (model, loadMs) => {
       const reservation = model.reserve(images.length);
       try {
         const prompt = request.prompt ? await model.tokenize(request.prompt) : [];
@@ -86,8 +82,6 @@ export class CaptionService {
       } finally {
         reservation.release();
       }
-    } finally {
-      lease.release(request.keepAliveMs);
-    }
+    });
   }
 }

@@ -1,12 +1,12 @@
-import { HearthError, invalidRequest } from '../../lib/errors.js';
+import { invalidRequest } from '../../lib/errors.js';
 import type { DecodeImageOptions } from '../../media/image/index.js';
-import type { Reservation } from '../../runtime/batcher.js';
 import type { ModelPool } from '../../runtime/pool.js';
 import type { ModelCatalog } from '../catalog.js';
 import { clipEmbed } from '../image/clip-embed.js';
 import { ClipEmbeddingModel } from '../image/clip-model.js';
 import type { Modality } from '../image/clip-inputs.js';
 import type { ServedModel } from '../served-model.js';
+import { withModel } from '../with-model.js';
 import { inputsToTexts } from './inputs.js';
 import { TextEmbeddingModel } from './text-model.js';
 import { normalizeRows } from './pooling.js';
@@ -69,62 +69,50 @@ export class EmbeddingService {
     const knownDims = resolved.entry?.dimensions;
     if (request.dimensions !== undefined && knownDims !== undefined) checkDimensions(request.dimensions, knownDims);
 
-    const loadStarted = performance.now();
-    const lease = await this.pool.acquire(resolved.id);
-    const loadMs = performance.now() - loadStarted;
-    let reservation: Reservation | undefined;
-    try {
-      const model = lease.value;
-      if (!(model instanceof TextEmbeddingModel)) throw new HearthError('internal_error', `model ${resolved.id} is not a text embedder`);
+    return withModel(this.pool, resolved.id, TextEmbeddingModel, request.keepAliveMs, async (model, loadMs) => {
       if (request.dimensions !== undefined) checkDimensions(request.dimensions, model.info.dimensions);
       // Admission first: a full queue refuses before any tokenising; the room is held until embed().
-      reservation = model.reserve(texts.length);
-      const { ids, fullLengths } = await model.tokenize(texts);
-      const maxTokens = model.info.maxTokens;
-      const truncatedInputs = fullLengths.filter((n) => n > maxTokens).length;
-      if (request.truncate === false && truncatedInputs > 0) {
-        const at = fullLengths.findIndex((n) => n > maxTokens);
-        throw invalidRequest(`input[${at}] is ${fullLengths[at]} tokens, over the model's limit of ${maxTokens}; shorten it or allow truncation`, 'input');
+      const reservation = model.reserve(texts.length);
+      try {
+        const { ids, fullLengths } = await model.tokenize(texts);
+        const maxTokens = model.info.maxTokens;
+        const truncatedInputs = fullLengths.filter((n) => n > maxTokens).length;
+        if (request.truncate === false && truncatedInputs > 0) {
+          const at = fullLengths.findIndex((n) => n > maxTokens);
+          throw invalidRequest(`input[${at}] is ${fullLengths[at]} tokens, over the model's limit of ${maxTokens}; shorten it or allow truncation`, 'input');
+        }
+        const promptTokens = ids.reduce((sum, a) => sum + a.length, 0);
+        if (promptTokens > this.limits.maxRequestTokens) {
+          throw invalidRequest(`request holds ${promptTokens} tokens; at most ${this.limits.maxRequestTokens} per request`, 'input');
+        }
+        const batch = await model.embed(ids, request.signal, reservation);
+        const policy = request.normalize ?? 'model';
+        const normalize = policy === 'always' || (policy === 'model' && model.info.normalize);
+        const vectors = batch.outputs.map((v) => shape(v, request.dimensions, normalize));
+        return {
+          model: request.model,
+          modelId: resolved.id,
+          vectors,
+          promptTokens,
+          truncatedInputs,
+          queueMs: batch.queueMs,
+          inferenceMs: batch.inferenceMs,
+          loadMs,
+        };
+      } finally {
+        reservation.release();
       }
-      const promptTokens = ids.reduce((sum, a) => sum + a.length, 0);
-      if (promptTokens > this.limits.maxRequestTokens) {
-        throw invalidRequest(`request holds ${promptTokens} tokens; at most ${this.limits.maxRequestTokens} per request`, 'input');
-      }
-      const batch = await model.embed(ids, request.signal, reservation);
-      const policy = request.normalize ?? 'model';
-      const normalize = policy === 'always' || (policy === 'model' && model.info.normalize);
-      const vectors = batch.outputs.map((v) => shape(v, request.dimensions, normalize));
-      return {
-        model: request.model,
-        modelId: resolved.id,
-        vectors,
-        promptTokens,
-        truncatedInputs,
-        queueMs: batch.queueMs,
-        inferenceMs: batch.inferenceMs,
-        loadMs,
-      };
-    } finally {
-      reservation?.release();
-      lease.release(request.keepAliveMs);
-    }
+    });
   }
 
   private async embedClip(request: EmbedRequest): Promise<EmbedResult> {
     const resolved = await this.catalog.resolve(request.model, 'image-embedding');
     if (request.dimensions !== undefined && resolved.entry?.dimensions !== undefined) checkDimensions(request.dimensions, resolved.entry.dimensions);
-    const loadStarted = performance.now();
-    const lease = await this.pool.acquire(resolved.id);
-    const loadMs = performance.now() - loadStarted;
-    try {
-      const model = lease.value;
-      if (!(model instanceof ClipEmbeddingModel)) throw new HearthError('internal_error', `model ${resolved.id} is not a CLIP model`);
+    return withModel(this.pool, resolved.id, ClipEmbeddingModel, request.keepAliveMs, async (model, loadMs) => {
       if (request.dimensions !== undefined) checkDimensions(request.dimensions, model.info.dimensions);
       const result = await clipEmbed(model, request, this.limits, this.images);
       return { ...result, model: request.model, modelId: resolved.id, loadMs };
-    } finally {
-      lease.release(request.keepAliveMs);
-    }
+    });
   }
 }
 

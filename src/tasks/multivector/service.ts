@@ -5,6 +5,7 @@ import type { ModelPool } from '../../runtime/pool.js';
 import type { ModelCatalog } from '../catalog.js';
 import { decodeRaw } from '../image/clip-embed.js';
 import type { ServedModel } from '../served-model.js';
+import { withModel } from '../with-model.js';
 import { ColPaliModel, type Multivector } from './colpali-model.js';
 
 export type { Multivector } from './colpali-model.js';
@@ -62,21 +63,16 @@ export class MultivectorService {
     const name = request.model ?? this.defaultModel();
     if (!name) throw new HearthError('model_not_found', 'no multivector-embedding model is configured; set HEARTH_COLPALI_MODEL or add one to models.json', { param: 'model' });
     const resolved = await this.catalog.resolve(name, 'multivector-embedding');
-    const loadStarted = performance.now();
-    const lease = await this.pool.acquire(resolved.id);
-    const loadMs = performance.now() - loadStarted;
-    let reservation: Reservation | undefined;
-    try {
-      const model = lease.value;
-      if (!(model instanceof ColPaliModel)) throw new HearthError('internal_error', `model ${resolved.id} is not a multivector model`);
-      reservation = model.reserve(inputType, inputs.length);
-      const batch = inputType === 'text' ? await this.queries(model, inputs, request.signal, reservation) : await this.pictures(model, inputs, request.signal, reservation);
-      const promptTokens = batch.outputs.reduce((sum, m) => sum + m.rows, 0);
-      return { model: name, modelId: resolved.id, embeddings: batch.outputs, promptTokens, queueMs: batch.queueMs, inferenceMs: batch.inferenceMs, loadMs };
-    } finally {
-      reservation?.release();
-      lease.release(request.keepAliveMs);
-    }
+    return withModel(this.pool, resolved.id, ColPaliModel, request.keepAliveMs, async (model, loadMs) => {
+      const reservation = model.reserve(inputType, inputs.length);
+      try {
+        const batch = inputType === 'text' ? await this.queries(model, inputs, request.signal, reservation) : await this.pictures(model, inputs, request.signal, reservation);
+        const promptTokens = batch.outputs.reduce((sum, m) => sum + m.rows, 0);
+        return { model: name, modelId: resolved.id, embeddings: batch.outputs, promptTokens, queueMs: batch.queueMs, inferenceMs: batch.inferenceMs, loadMs };
+      } finally {
+        reservation.release();
+      }
+    });
   }
 
   private async queries(model: ColPaliModel, texts: string[], signal: AbortSignal | undefined, reservation: Reservation) {
